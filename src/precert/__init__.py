@@ -1,0 +1,1 @@
+"""Electronic pre-certification for MO HealthNet's chronic pain therapies program."""

@@ -1,0 +1,84 @@
+"""create_app(settings): routers, error handlers, lifespan."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from precert.common.fields import field_name
+from precert.config import Settings
+from precert.db import make_engine, make_sessionmaker
+from precert.errors import DomainError, FieldProblem, validation_error
+from precert.participants.views import router as participants_router
+from precert.policy.loader import default_policy_book, load_policy_book
+from precert.precerts.views import router as precerts_router
+
+log = logging.getLogger("precert")
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the application; the engine is created at start-up, not at import."""
+    settings = settings or Settings()
+    policies = load_policy_book(settings.policy_dir) if settings.policy_dir else default_policy_book()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = make_engine(settings.database_url, pool_size=settings.db_pool_size)
+        app.state.engine = engine
+        app.state.sessions = make_sessionmaker(engine)
+        try:
+            yield
+        finally:
+            engine.dispose()
+
+    app = FastAPI(
+        title="precert",
+        summary="MO HealthNet pre-certification for chronic pain therapies",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.policies = policies
+    app.include_router(precerts_router)
+    app.include_router(participants_router)
+    _install_error_handlers(app)
+
+    @app.get("/healthz", include_in_schema=False)
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    return app
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(DomainError)
+    async def domain_error(_: Request, exc: DomainError) -> JSONResponse:
+        return JSONResponse(exc.as_dict(), status_code=exc.status)
+
+    @app.exception_handler(RequestValidationError)
+    async def request_validation(_: Request, exc: RequestValidationError) -> JSONResponse:
+        problems = [
+            FieldProblem(field_name(tuple(e["loc"][1:]) or tuple(e["loc"])), str(e["msg"]))
+            for e in exc.errors()
+        ]
+        err = validation_error(problems)
+        return JSONResponse(err.as_dict(), status_code=422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}.get(exc.status_code, "HTTP_ERROR")
+        return JSONResponse({"error": code, "detail": str(exc.detail)}, status_code=exc.status_code)
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("request.failed path=%s", request.url.path)
+        return JSONResponse(
+            {"error": "INTERNAL_ERROR", "detail": "An unexpected error occurred; it was logged."},
+            status_code=500,
+        )

@@ -1,0 +1,1 @@
+"""Small pieces every domain uses: field types, the actor, validation helpers."""

@@ -1,0 +1,29 @@
+"""Parse a request body into a schema, collecting every problem at once."""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from precert.common.fields import problems_of
+from precert.errors import FieldProblem, validation_error
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def parse(model: type[M], body: Any, problems: list[FieldProblem]) -> M | None:
+    """Return `body` parsed as `model`, or None after adding its problems to `problems`."""
+    if not isinstance(body, dict):
+        problems.append(FieldProblem("body", "must be a JSON object"))
+        return None
+    try:
+        return model.model_validate(body)
+    except ValidationError as exc:
+        problems.extend(problems_of(exc))
+        return None
+
+
+def raise_if(problems: list[FieldProblem]) -> None:
+    if problems:
+        raise validation_error(problems)

@@ -1,0 +1,52 @@
+"""Synthetic demo data: rosters and one user of each role. No real person's data."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import select
+
+from precert.config import Settings
+from precert.db import make_engine, make_sessionmaker, transaction
+from precert.models import User
+from precert.participants.roster import load_participants
+from precert.policy.loader import PolicyBook
+from precert.providers.roster import load_providers
+from precert.users.service import add_user, rotate_token
+
+HERE = Path(__file__).parent
+
+DEMO_USERS = (
+    ("physician", "Dr. Avery Synth (demo)", "1000000012"),
+    ("physician", "Dr. Blake Synth (demo)", "1000000020"),
+    ("provider", "Show-Me Physical Therapy (demo)", "2000000010"),
+    ("provider", "Ozark Chiropractic (demo)", "2000000028"),
+    ("provider", "Gateway Acupuncture (demo)", "2000000036"),
+    ("staff", "Pre-Certification Unit (demo)", None),
+    ("admin", "Administrator (demo)", None),
+)
+
+
+def load_demo(settings: Settings, policies: PolicyBook) -> list[str]:
+    """Load the demo rosters and (re)issue the demo users' tokens; return lines to print."""
+    engine = make_engine(settings.database_url)
+    sessions = make_sessionmaker(engine)
+    lines = []
+    with transaction(sessions) as session:
+        counts, problems = load_participants(session, HERE / "participants.csv")
+        assert not problems, problems
+        lines.append(f"demo participants: {counts}")
+        kinds = policies.policies[-1].provider_types
+        counts, problems = load_providers(session, HERE / "providers.csv", provider_types=kinds)
+        assert not problems, problems
+        lines.append(f"demo providers: {counts}")
+        lines.append("demo users (tokens are new each run; the old ones stop working):")
+        for role, name, npi in DEMO_USERS:
+            user = session.scalar(select(User).where(User.name == name, User.role == role))
+            if user is None:
+                user, token = add_user(session, role=role, name=name, npi=npi)
+            else:
+                token = rotate_token(session, user)
+            lines.append(f"  {role:<10} {name:<34} NPI {npi or '-':<10}  token {token}")
+    engine.dispose()
+    return lines

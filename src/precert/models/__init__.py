@@ -1,0 +1,18 @@
+"""ORM tables, one module per aggregate; imported together so metadata is complete."""
+
+from precert.models.ledger import UnitLedger
+from precert.models.participant import EligibilitySpan, Participant
+from precert.models.precert import Precert, PrecertEvent
+from precert.models.provider import EnrollmentSpan, Provider
+from precert.models.user import User
+
+__all__ = [
+    "EligibilitySpan",
+    "EnrollmentSpan",
+    "Participant",
+    "Precert",
+    "PrecertEvent",
+    "Provider",
+    "UnitLedger",
+    "User",
+]

@@ -1,0 +1,84 @@
+"""Participant look-ups: who they are and how many units they have left."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from precert.common.context import Context
+from precert.errors import FieldProblem, not_found, validation_error
+from precert.participants import repository
+from precert.precerts import repository as precerts
+from precert.rules.codes import PARTICIPANT_ID_PATTERN
+from precert.rules.dates import add_months, benefit_year, benefit_year_for_label, birthday
+from precert.rules.ledger import units_charged
+from precert.policy.models import BenefitYearKind
+
+
+def units(ctx: Context, participant_id: str, *, year: str | None) -> dict[str, Any]:
+    """Return the units authorized and remaining in a benefit year (the current one by default)."""
+    if not PARTICIPANT_ID_PATTERN.fullmatch(participant_id):
+        raise validation_error(
+            [FieldProblem("participant_id", "must be an 8-digit MO HealthNet participant ID")]
+        )
+    on = ctx.today
+    label: int | None = None
+    if year is not None:
+        if not year.isdigit() or not 1900 <= int(year) <= 2999:
+            raise validation_error([FieldProblem("year", "must be a four-digit year, e.g. 2026")])
+        label = int(year)
+        on = date(label, 12, 31)
+    if not repository.exists(ctx.session, participant_id):
+        raise not_found(f"Participant {participant_id}")
+    policy = ctx.nearest_policy(on)
+    kind = policy.benefit_year
+    if label is not None and kind is not BenefitYearKind.ROLLING_12_MONTHS:
+        first, last = benefit_year_for_label(kind, label)
+    else:
+        first, last = benefit_year(kind, on)
+    held = precerts.authorizations(
+        ctx.session, participant_id, first=add_months(first, -13), last=add_months(last, 13)
+    )
+    in_year = [a for a in held if first <= a.start_date <= last]
+    charged = (
+        units_charged(policy, held, on)[0]
+        if kind is BenefitYearKind.ROLLING_12_MONTHS
+        else sum(a.units for a in in_year)
+    )
+    by_therapy = {t.key: 0 for t in policy.therapies}
+    for a in in_year:
+        by_therapy[a.therapy] = by_therapy.get(a.therapy, 0) + a.units
+    return {
+        "participant_id": participant_id,
+        "benefit_year": {"start": first, "end": last, "kind": kind.value},
+        "limit": policy.annual_unit_limit,
+        "authorized": charged,
+        "remaining": max(policy.annual_unit_limit - charged, 0),
+        "by_therapy": by_therapy,
+        "minutes_per_unit": policy.minutes_per_unit,
+    }
+
+
+def profile(ctx: Context, participant_id: str) -> dict[str, Any]:
+    """Return who the participant is, their age and eligibility today, for a request form."""
+    participant = repository.get(ctx.session, participant_id)
+    if participant is None:
+        raise not_found(f"Participant {participant_id}")
+    policy = ctx.current_policy()
+    age = ctx.today.year - participant.birth_date.year - (
+        (ctx.today.month, ctx.today.day) < (participant.birth_date.month, participant.birth_date.day)
+    )
+    spans = [{"start": s.start_date, "end": s.end_date} for s in participant.eligibility]
+    return {
+        "participant_id": participant.participant_id,
+        "first_name": participant.first_name,
+        "last_name": participant.last_name,
+        "birth_date": participant.birth_date,
+        "age": age,
+        "turns_minimum_age_on": birthday(participant.birth_date, policy.minimum_age),
+        "eligible_today": any(
+            s.start_date <= ctx.today and (s.end_date is None or ctx.today <= s.end_date)
+            for s in participant.eligibility
+        ),
+        "eligibility": spans,
+    }

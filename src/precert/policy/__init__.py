@@ -1,0 +1,1 @@
+"""The policy: a versioned data file, loaded into frozen models and chosen by date."""

@@ -1,0 +1,130 @@
+"""Step 2: the performing provider completes a request the physician started."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from precert.common.actor import Role
+from precert.common.context import Context
+from precert.common.parsing import parse, raise_if
+from precert.errors import FieldProblem, conflict
+from precert.precerts import access, repository
+from precert.precerts.ledger import lock_and_gather
+from precert.precerts.present import effective_status, present
+from precert.precerts.schemas import CompletionIn
+from precert.precerts.service import channel_for, open_therapies
+from precert.providers import repository as providers
+from precert.participants import repository as participants
+from precert.rules.completion import decide_completion
+from precert.rules.decision import Status
+from precert.rules.facts import Completion
+
+log = logging.getLogger("precert.decisions")
+
+
+def complete_referral(ctx: Context, precert_id: str, body: Any) -> dict[str, Any]:
+    """Decide and store step 2; return the pre-certification."""
+    actor = ctx.actor
+    access.require_role(actor, Role.PROVIDER, Role.STAFF)
+    access.require_own_npi(actor, body, "provider_npi")
+    precert = access.ensure_visible(
+        actor,
+        repository.get(ctx.session, precert_id, for_update=True),
+        open_therapies=open_therapies(ctx),
+        today=ctx.today,
+    )
+    problems: list[FieldProblem] = []
+    request = parse(CompletionIn, body, problems)
+    policy = None
+    if request is not None:
+        policy = ctx.policy_on(request.start_date, "start_date", problems)
+        if request.start_date < precert.referral_start_date:
+            problems.append(
+                FieldProblem(
+                    "start_date",
+                    f"{request.start_date} is before the start date the physician gave in "
+                    f"step 1 ({precert.referral_start_date})",
+                )
+            )
+        elif request.start_date < ctx.today and not actor.is_staff:
+            problems.append(
+                FieldProblem(
+                    "start_date",
+                    f"{request.start_date} is before today ({ctx.today}); only the "
+                    "Pre-Certification Unit may enter a retroactive start date",
+                )
+            )
+    raise_if(problems)
+    assert request is not None and policy is not None
+
+    status = effective_status(precert, ctx.today)
+    if status == Status.EXPIRED.value:
+        raise conflict(
+            "PRECERT_EXPIRED",
+            f"Pre-certification {precert.id} expired on {precert.expires_on}: step 2 did not "
+            "come in time. The physician must start a new request.",
+        )
+    if status != Status.AWAITING_PROVIDER.value:
+        raise conflict(
+            "PRECERT_NOT_OPEN",
+            f"Pre-certification {precert.id} is {status}, not awaiting a provider.",
+        )
+
+    key, held = lock_and_gather(
+        ctx.session, participant_id=precert.participant_id, policy=policy, on=request.start_date
+    )
+    participant = participants.facts_of(ctx.session, precert.participant_id)
+    assert participant is not None
+    decision = decide_completion(
+        request=Completion(
+            therapy=precert.therapy,
+            diagnosis_codes=tuple(precert.diagnosis_codes),
+            provider_npi=request.provider_npi,
+            procedure_codes=tuple(request.procedure_codes),
+            units=request.units,
+            start_date=request.start_date,
+        ),
+        participant=participant,
+        provider=providers.facts_of(ctx.session, request.provider_npi),
+        authorizations=held,
+        policy=policy,
+    )
+    before = precert.status
+    reasons = [f.as_dict() for f in decision.findings]
+    precert.status = decision.status.value
+    precert.provider_npi = request.provider_npi
+    precert.requested_procedure_codes = list(request.procedure_codes)
+    precert.procedure_codes = list(decision.procedure_codes)
+    precert.requested_units = request.units
+    precert.approved_units = decision.approved_units
+    precert.start_date = request.start_date
+    precert.end_date = decision.end_date
+    precert.ledger_key = key
+    precert.reasons = reasons
+    precert.policy_version = policy.version
+    precert.updated_at = ctx.now
+    if decision.status.holds_units and decision.approved_units:
+        repository.add_to_ledger(ctx.session, precert.participant_id, key, decision.approved_units)
+    repository.add_event(
+        ctx.session,
+        precert=precert,
+        action="completion",
+        from_status=before,
+        at=ctx.now,
+        actor_user_id=actor.user_id,
+        actor_role=actor.role.value,
+        channel=channel_for(actor, request.channel),
+        inputs=request.model_dump(mode="json", exclude={"channel"}),
+        reasons=reasons,
+    )
+    ctx.session.flush()
+    log.info(
+        "decision.made precert_id=%s step=2 outcome=%s units=%s reasons=%s",
+        precert.id,
+        precert.status,
+        precert.approved_units,
+        ",".join(decision.reason_codes) or "-",
+    )
+    events = repository.history(ctx.session, [precert.id])[precert.id]
+    return present(precert, events, today=ctx.today, policies=ctx.policies)

@@ -1,0 +1,43 @@
+"""Record the expiry of requests whose wait for step 2 is over."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from precert.models import Precert
+from precert.precerts import repository
+from precert.rules.decision import Status
+from precert.rules.reasons import Finding, Reason
+
+
+def expire_overdue(session: Session, *, today: date) -> int:
+    """Move every overdue `awaiting_provider` request to `expired`; return how many."""
+    overdue = session.scalars(
+        select(Precert)
+        .where(Precert.status == Status.AWAITING_PROVIDER.value, Precert.expires_on < today)
+        .with_for_update()
+    ).all()
+    now = datetime.now(UTC)
+    for precert in overdue:
+        days = (precert.expires_on - precert.created_on).days
+        finding = Finding.of(Reason.STEP2_EXPIRED, expires_on=precert.expires_on, days=days)
+        precert.status = Status.EXPIRED.value
+        precert.reasons = [*precert.reasons, finding.as_dict()]
+        precert.updated_at = now
+        repository.add_event(
+            session,
+            precert=precert,
+            action="expiry",
+            from_status=Status.AWAITING_PROVIDER.value,
+            at=now,
+            actor_user_id=None,
+            actor_role="system",
+            channel="system",
+            inputs={"today": today.isoformat()},
+            reasons=[finding.as_dict()],
+        )
+    session.flush()
+    return len(overdue)

@@ -1,0 +1,192 @@
+"""Use cases of the pre-certification: step 1, reading and finding."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from datetime import timedelta
+from typing import Any
+
+from precert.common.actor import Actor, Role
+from precert.common.context import Context
+from precert.common.parsing import parse, raise_if
+from precert.errors import FieldProblem
+from precert.models import Precert
+from precert.participants import repository as participants
+from precert.precerts import access, repository
+from precert.precerts.present import present
+from precert.precerts.schemas import ReferralIn
+from precert.providers import repository as providers
+from precert.rules.facts import Referral
+from precert.rules.referral import decide_referral
+
+log = logging.getLogger("precert.decisions")
+
+_ID_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base32: no I, L, O, U
+
+
+def new_precert_id() -> str:
+    return "PC-" + "".join(secrets.choice(_ID_ALPHABET) for _ in range(10))
+
+
+def channel_for(actor: Actor, requested: str | None) -> str:
+    """Return the channel to record; only staff say a request came by phone."""
+    if requested and actor.role is Role.STAFF:
+        return requested
+    return actor.channel.value
+
+
+def start_referral(ctx: Context, body: Any) -> dict[str, Any]:
+    """Decide and store step 1; return the new pre-certification."""
+    actor = ctx.actor
+    access.require_role(actor, Role.PHYSICIAN, Role.STAFF)
+    access.require_own_npi(actor, body, "prescriber_npi")
+    problems: list[FieldProblem] = []
+    request = parse(ReferralIn, body, problems)
+    if request is None:
+        # Name an unknown participant too, so every problem is reported at once.
+        raw = body.get("participant_id") if isinstance(body, dict) else None
+        _check_participant(ctx, raw, problems)
+        raise_if(problems)
+        raise AssertionError("unreachable")  # pragma: no cover
+    policy = ctx.policy_on(request.start_date, "start_date", problems)
+    _check_participant(ctx, request.participant_id, problems)
+    if policy is not None and policy.therapy(request.therapy) is None:
+        names = ", ".join(t.key for t in policy.therapies)
+        problems.append(FieldProblem("therapy", f"unknown therapy {request.therapy!r}; use {names}"))
+    if request.start_date < ctx.today and not actor.is_staff:
+        problems.append(
+            FieldProblem(
+                "start_date",
+                f"{request.start_date} is before today ({ctx.today}); only the Pre-Certification "
+                "Unit may enter a retroactive start date",
+            )
+        )
+    if request.plan_of_care_date > request.start_date:
+        problems.append(
+            FieldProblem("plan_of_care_date", "the plan of care date is after the start date")
+        )
+    raise_if(problems)
+    assert policy is not None
+
+    participant = participants.facts_of(ctx.session, request.participant_id)
+    assert participant is not None
+    prescriber = providers.facts_of(ctx.session, request.prescriber_npi)
+    decision = decide_referral(
+        request=Referral(
+            participant_id=request.participant_id,
+            prescriber_npi=request.prescriber_npi,
+            therapy=request.therapy,
+            diagnosis_codes=tuple(request.diagnosis_codes),
+            start_date=request.start_date,
+        ),
+        participant=participant,
+        prescriber=prescriber,
+        policy=policy,
+    )
+    reasons = [f.as_dict() for f in decision.findings]
+    precert = Precert(
+        id=new_precert_id(),
+        status=decision.status.value,
+        priority=request.priority,
+        participant_id=request.participant_id,
+        therapy=request.therapy,
+        prescriber_npi=request.prescriber_npi,
+        provider_npi=None,
+        diagnosis_codes=list(request.diagnosis_codes),
+        plan_of_care_date=request.plan_of_care_date,
+        referral_start_date=request.start_date,
+        requested_procedure_codes=[],
+        procedure_codes=[],
+        requested_units=None,
+        approved_units=decision.approved_units,
+        start_date=request.start_date,
+        end_date=None,
+        reasons=reasons,
+        policy_version=policy.version,
+        created_on=ctx.today,
+        expires_on=ctx.today + timedelta(days=policy.step1_expiry_days),
+        created_at=ctx.now,
+        updated_at=ctx.now,
+    )
+    ctx.session.add(precert)
+    event = repository.add_event(
+        ctx.session,
+        precert=precert,
+        action="referral",
+        from_status=None,
+        at=ctx.now,
+        actor_user_id=actor.user_id,
+        actor_role=actor.role.value,
+        channel=channel_for(actor, request.channel),
+        inputs=request.model_dump(mode="json", exclude={"channel"}),
+        reasons=reasons,
+        seq=1,
+    )
+    ctx.session.flush()
+    log.info(
+        "decision.made precert_id=%s step=1 outcome=%s reasons=%s",
+        precert.id,
+        precert.status,
+        ",".join(decision.reason_codes) or "-",
+    )
+    return present(precert, [event], today=ctx.today, policies=ctx.policies)
+
+
+def _check_participant(ctx: Context, participant_id: Any, problems: list[FieldProblem]) -> None:
+    if any(p.field == "participant_id" for p in problems) or not isinstance(participant_id, str):
+        return
+    if not participants.exists(ctx.session, participant_id.strip()):
+        problems.append(
+            FieldProblem("participant_id", f"no MO HealthNet participant has ID {participant_id}")
+        )
+
+
+def open_therapies(ctx: Context) -> list[str]:
+    """Return the therapies whose open requests the actor (a performing provider) may find."""
+    if ctx.actor.role is not Role.PROVIDER or ctx.actor.npi is None:
+        return []
+    kind = providers.provider_type(ctx.session, ctx.actor.npi)
+    return access.therapies_for(ctx.current_policy(), kind)
+
+
+def read(ctx: Context, precert_id: str) -> dict[str, Any]:
+    """Return one pre-certification the actor may see."""
+    access.require_role(ctx.actor, Role.PHYSICIAN, Role.PROVIDER, Role.STAFF)
+    precert = access.ensure_visible(
+        ctx.actor,
+        repository.get(ctx.session, precert_id),
+        open_therapies=open_therapies(ctx),
+        today=ctx.today,
+    )
+    events = repository.history(ctx.session, [precert.id])[precert.id]
+    return present(precert, events, today=ctx.today, policies=ctx.policies)
+
+
+def find(
+    ctx: Context,
+    *,
+    participant_id: str | None,
+    status: str | None,
+    therapy: str | None,
+    limit: int,
+    offset: int,
+) -> dict[str, Any]:
+    """Return the pre-certifications the actor may see that match the filters."""
+    access.require_role(ctx.actor, Role.PHYSICIAN, Role.PROVIDER, Role.STAFF)
+    visible = access.visible_condition(
+        ctx.actor, open_therapies=open_therapies(ctx), today=ctx.today, participant_id=participant_id
+    )
+    rows, total = repository.search(
+        ctx.session,
+        visible=visible,
+        participant_id=participant_id,
+        status=status,
+        therapy=therapy,
+        today=ctx.today,
+        limit=limit,
+        offset=offset,
+    )
+    events = repository.history(ctx.session, [p.id for p in rows])
+    items = [present(p, events[p.id], today=ctx.today, policies=ctx.policies) for p in rows]
+    return {"items": items, "total": total}

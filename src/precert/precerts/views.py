@@ -1,0 +1,117 @@
+"""JSON routes of the pre-certification."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse
+
+from precert.api import ContextDep, json_body
+from precert.precerts import completion, review, service
+from precert.precerts.schemas import (
+    CancellationIn,
+    CompletionIn,
+    PrecertList,
+    PrecertOut,
+    ReferralIn,
+    ReviewIn,
+)
+
+router = APIRouter(prefix="/api/v1/precerts", tags=["pre-certifications"])
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"description": "No or invalid bearer token"},
+    403: {"description": "Wrong role, or someone else's NPI in the body"},
+    404: {"description": "Not found, or not yours to see"},
+    422: {"description": "Bad input: every problem is listed in `fields`"},
+}
+
+
+def _body(model: type[Any]) -> dict[str, Any]:
+    return {
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": model.model_json_schema()}},
+        }
+    }
+
+
+@router.post(
+    "",
+    status_code=201,
+    response_model=PrecertOut,
+    responses=ERRORS,
+    openapi_extra=_body(ReferralIn),
+    summary="Step 1: the prescribing physician starts a request",
+)
+async def start(request: Request, ctx: ContextDep) -> JSONResponse:
+    body = await json_body(request)
+    return _json(service.start_referral(ctx, body), 201)
+
+
+@router.post(
+    "/{precert_id}/completion",
+    response_model=PrecertOut,
+    responses={**ERRORS, 409: {"description": "PRECERT_NOT_OPEN or PRECERT_EXPIRED"}},
+    openapi_extra=_body(CompletionIn),
+    summary="Step 2: the performing provider completes the request",
+)
+async def complete(precert_id: str, request: Request, ctx: ContextDep) -> JSONResponse:
+    body = await json_body(request)
+    return _json(completion.complete_referral(ctx, precert_id, body))
+
+
+@router.post(
+    "/{precert_id}/review",
+    response_model=PrecertOut,
+    responses={**ERRORS, 409: {"description": "PRECERT_NOT_PENDED"}},
+    openapi_extra=_body(ReviewIn),
+    summary="Staff decide a pended request",
+)
+async def decide(precert_id: str, request: Request, ctx: ContextDep) -> JSONResponse:
+    body = await json_body(request)
+    return _json(review.review(ctx, precert_id, body))
+
+
+@router.post(
+    "/{precert_id}/cancellation",
+    response_model=PrecertOut,
+    responses={**ERRORS, 409: {"description": "PRECERT_CLOSED"}},
+    openapi_extra=_body(CancellationIn),
+    summary="Cancel a request; an approved one releases its units",
+)
+async def cancel(precert_id: str, request: Request, ctx: ContextDep) -> JSONResponse:
+    body = await json_body(request)
+    return _json(review.cancel(ctx, precert_id, body))
+
+
+@router.get("/{precert_id}", response_model=PrecertOut, responses=ERRORS)
+async def read(precert_id: str, ctx: ContextDep) -> JSONResponse:
+    return _json(service.read(ctx, precert_id))
+
+
+@router.get("", response_model=PrecertList, responses=ERRORS)
+async def find(
+    ctx: ContextDep,
+    participant_id: str | None = None,
+    status: str | None = None,
+    therapy: str | None = None,
+    limit: int = Query(100, ge=1, le=500),
+    offset: int = Query(0, ge=0),
+) -> JSONResponse:
+    found = service.find(
+        ctx,
+        participant_id=participant_id,
+        status=status,
+        therapy=therapy,
+        limit=limit,
+        offset=offset,
+    )
+    return _json(found)
+
+
+def _json(payload: dict[str, Any], status: int = 200) -> JSONResponse:
+    from fastapi.encoders import jsonable_encoder
+
+    return JSONResponse(jsonable_encoder(payload), status_code=status)

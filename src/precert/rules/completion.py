@@ -1,0 +1,96 @@
+"""Step 2: the performing provider completes the request."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+
+from precert.policy.models import Policy, Therapy
+from precert.rules.checks import diagnosis_findings, participant_findings
+from precert.rules.dates import period_end
+from precert.rules.decision import Decision, Status
+from precert.rules.facts import Authorization, Completion, Participant, Provider
+from precert.rules.ledger import units_charged
+from precert.rules.reasons import Finding, Reason
+
+
+def decide_completion(
+    *,
+    request: Completion,
+    participant: Participant,
+    provider: Provider | None,
+    authorizations: Sequence[Authorization],
+    policy: Policy,
+) -> Decision:
+    """Return approved, partially_approved, pended or denied, with every reason that applies.
+
+    Denials come first; a duplicate only pends a request that would otherwise be approved.
+    """
+    on = request.start_date
+    therapy = policy.therapy(request.therapy)
+    if therapy is None:  # the service rejects unknown therapies before deciding
+        raise ValueError(f"unknown therapy {request.therapy!r}")
+    end = period_end(on, policy.approval_period_months)
+    denials = participant_findings(policy, participant, on)
+    denials += _provider_findings(therapy, request.provider_npi, provider, on)
+    denials += diagnosis_findings(policy, request.diagnosis_codes, on)
+
+    codes = tuple(c for c in request.procedure_codes if c in therapy.codes)
+    not_covered = [
+        Finding.of(Reason.PROCEDURE_NOT_COVERED, code=c, therapy=therapy.label)
+        for c in request.procedure_codes
+        if c not in therapy.codes
+    ]
+
+    charged, (year_start, year_end) = units_charged(policy, authorizations, on)
+    remaining = max(policy.annual_unit_limit - charged, 0)
+    year = {"year_start": year_start, "year_end": year_end, "limit": policy.annual_unit_limit}
+    limit_findings: list[Finding] = []
+    units = request.units
+    if remaining == 0:
+        denials.append(Finding.of(Reason.ANNUAL_LIMIT_REACHED, **year))
+    elif remaining < units:
+        limit_findings.append(
+            Finding.of(
+                Reason.UNITS_REDUCED_TO_LIMIT, requested=units, remaining=remaining, **year
+            )
+        )
+        units = remaining
+
+    if denials or not codes:
+        return Decision(
+            Status.DENIED, (*denials, *not_covered), approved_units=0, start_date=on, end_date=end
+        )
+    status = Status.PARTIALLY_APPROVED if limit_findings else Status.APPROVED
+    duplicates = [
+        Finding.of(
+            Reason.DUPLICATE_AUTHORIZATION,
+            other_id=a.precert_id,
+            therapy=therapy.label,
+            other_start=a.start_date,
+            other_end=a.end_date,
+        )
+        for a in authorizations
+        if a.therapy == therapy.key and a.start_date <= end and on <= a.end_date
+    ]
+    findings = (*not_covered, *limit_findings, *duplicates)
+    if duplicates:
+        return Decision(Status.PENDED, findings, None, codes, on, end)
+    return Decision(status, findings, units, codes, on, end)
+
+
+def _provider_findings(
+    therapy: Therapy, npi: str, provider: Provider | None, on: date
+) -> list[Finding]:
+    if provider is None or not provider.enrolled_on(on):
+        return [Finding.of(Reason.PROVIDER_NOT_ENROLLED, npi=npi, on=on)]
+    if provider.provider_type not in therapy.performing_provider_types:
+        return [
+            Finding.of(
+                Reason.PROVIDER_TYPE_MISMATCH,
+                npi=npi,
+                provider_type=provider.provider_type,
+                therapy=therapy.label,
+            )
+        ]
+    return []
