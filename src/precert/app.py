@@ -25,7 +25,10 @@ log = logging.getLogger("precert")
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the application; the engine is created at start-up, not at import."""
     settings = settings or Settings()
-    policies = load_policy_book(settings.policy_dir) if settings.policy_dir else default_policy_book()
+    _configure_logging(settings.log_level)
+    policies = (
+        load_policy_book(settings.policy_dir) if settings.policy_dir else default_policy_book()
+    )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -54,6 +57,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return {"status": "ok"}
 
     return app
+
+
+def _configure_logging(level: str) -> None:
+    """Send precert's structured events to stderr once (identifiers only, never PHI)."""
+    if not log.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+        log.addHandler(handler)
+        log.propagate = False
+    log.setLevel(level.upper())
 
 
 def _install_error_handlers(app: FastAPI) -> None:

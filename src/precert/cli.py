@@ -76,7 +76,10 @@ def load() -> None:
 @load.command("participants")
 @click.argument("file", type=click.Path(path_type=Path))
 def load_participants_cmd(file: Path) -> None:
-    """Load participants: participant_id,first_name,last_name,birth_date,eligibility_start,eligibility_end."""
+    """Load participants (one row per eligibility span).
+
+    Columns: participant_id,first_name,last_name,birth_date,eligibility_start,eligibility_end.
+    """
     from precert.participants.roster import load_participants
 
     _load(lambda session: load_participants(session, file), file, "participants")
@@ -131,7 +134,11 @@ def users_add(
     try:
         with transaction(sessions) as session:
             user, token = add_user(
-                session, role=role, name=name, npi=npi, username=username,
+                session,
+                role=role,
+                name=name,
+                npi=npi,
+                username=username,
                 password_hash=_hash_password(password),
             )
             user_id = user.id
@@ -191,7 +198,9 @@ def policy_lint(on: str | None) -> None:
         raise click.ClickException(str(exc)) from None
     for current in books.policies:
         warnings = lint_policy(current, today=day)
-        click.echo(f"policy {current.version} (from {current.effective_from}): {len(warnings)} warning(s)")
+        click.echo(
+            f"policy {current.version} (from {current.effective_from}): {len(warnings)} warning(s)"
+        )
         for warning in warnings:
             click.echo(f"  {warning}")
 
@@ -232,7 +241,9 @@ def _date_option(value: str | None, settings: Settings) -> date:
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise click.BadParameter(f"{value!r} is not a date written YYYY-MM-DD", param_hint="--on") from None
+        raise click.BadParameter(
+            f"{value!r} is not a date written YYYY-MM-DD", param_hint="--on"
+        ) from None
 
 
 def _safe_url(url: str) -> str:

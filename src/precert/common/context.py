@@ -26,7 +26,9 @@ class Context:
         try:
             return self.policies.in_effect(on)
         except NoPolicyInEffect:
-            problems.append(FieldProblem(field, f"no pre-certification policy is in effect on {on}"))
+            problems.append(
+                FieldProblem(field, f"no pre-certification policy is in effect on {on}")
+            )
             return None
 
     def current_policy(self) -> Policy:

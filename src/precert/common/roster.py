@@ -53,7 +53,9 @@ def read_roster(
     missing = [c for c in columns if c not in names]
     if missing:
         result.problems.append(
-            RosterProblem(1, f"missing column(s) {', '.join(missing)}; expected {','.join(columns)}")
+            RosterProblem(
+                1, f"missing column(s) {', '.join(missing)}; expected {','.join(columns)}"
+            )
         )
         return result
     for values in reader:

@@ -58,7 +58,9 @@ def _parse(row: dict[str, str]) -> Row:
     return Row(pid, first, last, birth, start, end)
 
 
-def load_participants(session: Session, source: Path | str) -> tuple[dict[str, int], list[RosterProblem]]:
+def load_participants(
+    session: Session, source: Path | str
+) -> tuple[dict[str, int], list[RosterProblem]]:
     """Replace the spans of every participant in the file; return counts, or the problems."""
     result = read_roster(source, COLUMNS, _parse)
     problems = result.problems
@@ -75,7 +77,8 @@ def load_participants(session: Session, source: Path | str) -> tuple[dict[str, i
             ):
                 problems.append(
                     RosterProblem(
-                        line, f"participant {pid}: name or birth date differs from line {rows[0][0]}"
+                        line,
+                        f"participant {pid}: name or birth date differs from line {rows[0][0]}",
                     )
                 )
     if problems:

@@ -8,11 +8,11 @@ from typing import Any
 from precert.common.context import Context
 from precert.errors import FieldProblem, not_found, validation_error
 from precert.participants import repository
+from precert.policy.models import BenefitYearKind
 from precert.precerts import repository as precerts
 from precert.rules.codes import PARTICIPANT_ID_PATTERN
 from precert.rules.dates import add_months, benefit_year, benefit_year_for_label, birthday
 from precert.rules.ledger import units_charged
-from precert.policy.models import BenefitYearKind
 
 
 def units(ctx: Context, participant_id: str, *, year: str | None) -> dict[str, Any]:
@@ -65,8 +65,13 @@ def profile(ctx: Context, participant_id: str) -> dict[str, Any]:
     if participant is None:
         raise not_found(f"Participant {participant_id}")
     policy = ctx.current_policy()
-    age = ctx.today.year - participant.birth_date.year - (
-        (ctx.today.month, ctx.today.day) < (participant.birth_date.month, participant.birth_date.day)
+    age = (
+        ctx.today.year
+        - participant.birth_date.year
+        - (
+            (ctx.today.month, ctx.today.day)
+            < (participant.birth_date.month, participant.birth_date.day)
+        )
     )
     spans = [{"start": s.start_date, "end": s.end_date} for s in participant.eligibility]
     return {

@@ -11,6 +11,7 @@ from precert.common.actor import Actor, Role
 from precert.errors import forbidden, not_found
 from precert.models import Precert
 from precert.policy.models import Policy
+from precert.rules.codes import npi_check_digit_ok
 from precert.rules.decision import Status
 
 
@@ -25,9 +26,8 @@ def require_own_npi(actor: Actor, body: Any, field: str) -> None:
     if actor.role not in (Role.PHYSICIAN, Role.PROVIDER) or not isinstance(body, dict):
         return
     value = body.get(field)
-    if isinstance(value, str) and value.strip().isdigit() and len(value.strip()) == 10:
-        if value.strip() != actor.npi:
-            raise forbidden(f"{field} must be your own NPI ({actor.npi}).")
+    if isinstance(value, str) and npi_check_digit_ok(value.strip()) and value.strip() != actor.npi:
+        raise forbidden(f"{field} must be your own NPI ({actor.npi}).")
 
 
 def therapies_for(policy: Policy, provider_type: str | None) -> list[str]:
@@ -37,9 +37,7 @@ def therapies_for(policy: Policy, provider_type: str | None) -> list[str]:
     return [t.key for t in policy.therapies if provider_type in t.performing_provider_types]
 
 
-def can_see(
-    actor: Actor, precert: Precert, *, open_therapies: list[str], today: date
-) -> bool:
+def can_see(actor: Actor, precert: Precert, *, open_therapies: list[str], today: date) -> bool:
     if actor.role is Role.STAFF:
         return True
     if actor.role is Role.PHYSICIAN:
@@ -83,5 +81,3 @@ def ensure_visible(
     if precert is None or not can_see(actor, precert, open_therapies=open_therapies, today=today):
         raise not_found("Pre-certification")
     return precert
-
-

@@ -9,13 +9,13 @@ from precert.common.actor import Role
 from precert.common.context import Context
 from precert.common.parsing import parse, raise_if
 from precert.errors import FieldProblem, conflict
+from precert.participants import repository as participants
 from precert.precerts import access, repository
 from precert.precerts.ledger import lock_and_gather
 from precert.precerts.present import effective_status, present
 from precert.precerts.schemas import CompletionIn
 from precert.precerts.service import channel_for, open_therapies
 from precert.providers import repository as providers
-from precert.participants import repository as participants
 from precert.rules.completion import decide_completion
 from precert.rules.decision import Status
 from precert.rules.facts import Completion

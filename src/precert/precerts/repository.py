@@ -98,7 +98,7 @@ def search(
     limit: int,
     offset: int,
 ) -> tuple[list[Precert], int]:
-    """Return one page of the pre-certifications matching the filters, newest first, and the total."""
+    """Return one page of matching pre-certifications, newest first, and the total."""
     conditions: list[ColumnElement[bool]] = [visible]
     if participant_id:
         conditions.append(Precert.participant_id == participant_id)

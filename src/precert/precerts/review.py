@@ -26,18 +26,19 @@ def review(ctx: Context, precert_id: str, body: Any) -> dict[str, Any]:
     actor = ctx.actor
     access.require_role(actor, Role.STAFF)
     precert = access.ensure_visible(
-        actor, repository.get(ctx.session, precert_id, for_update=True), open_therapies=[], today=ctx.today
+        actor,
+        repository.get(ctx.session, precert_id, for_update=True),
+        open_therapies=[],
+        today=ctx.today,
     )
     problems: list[FieldProblem] = []
     request = parse(ReviewIn, body, problems)
-    if request is not None and request.units is not None and precert.requested_units:
-        if request.units > precert.requested_units:
-            problems.append(
-                FieldProblem(
-                    "units",
-                    f"cannot approve more than the {precert.requested_units} units requested",
-                )
-            )
+    requested = precert.requested_units
+    units = request.units if request else None
+    if units is not None and requested is not None and units > requested:
+        problems.append(
+            FieldProblem("units", f"cannot approve more than the {requested} units requested")
+        )
     raise_if(problems)
     assert request is not None
     if precert.status != Status.PENDED.value:

@@ -53,7 +53,9 @@ def start_referral(ctx: Context, body: Any) -> dict[str, Any]:
     _check_participant(ctx, request.participant_id, problems)
     if policy is not None and policy.therapy(request.therapy) is None:
         names = ", ".join(t.key for t in policy.therapies)
-        problems.append(FieldProblem("therapy", f"unknown therapy {request.therapy!r}; use {names}"))
+        problems.append(
+            FieldProblem("therapy", f"unknown therapy {request.therapy!r}; use {names}")
+        )
     if request.start_date < ctx.today and not actor.is_staff:
         problems.append(
             FieldProblem(
@@ -175,7 +177,10 @@ def find(
     """Return the pre-certifications the actor may see that match the filters."""
     access.require_role(ctx.actor, Role.PHYSICIAN, Role.PROVIDER, Role.STAFF)
     visible = access.visible_condition(
-        ctx.actor, open_therapies=open_therapies(ctx), today=ctx.today, participant_id=participant_id
+        ctx.actor,
+        open_therapies=open_therapies(ctx),
+        today=ctx.today,
+        participant_id=participant_id,
     )
     rows, total = repository.search(
         ctx.session,

@@ -51,9 +51,7 @@ def decide_completion(
         denials.append(Finding.of(Reason.ANNUAL_LIMIT_REACHED, **year))
     elif remaining < units:
         limit_findings.append(
-            Finding.of(
-                Reason.UNITS_REDUCED_TO_LIMIT, requested=units, remaining=remaining, **year
-            )
+            Finding.of(Reason.UNITS_REDUCED_TO_LIMIT, requested=units, remaining=remaining, **year)
         )
         units = remaining
 

@@ -20,7 +20,9 @@ def decide_referral(
     on = request.start_date
     findings = participant_findings(policy, participant, on)
     if prescriber is None or not prescriber.enrolled_on(on):
-        findings.append(Finding.of(Reason.PRESCRIBER_NOT_ENROLLED, npi=request.prescriber_npi, on=on))
+        findings.append(
+            Finding.of(Reason.PRESCRIBER_NOT_ENROLLED, npi=request.prescriber_npi, on=on)
+        )
     elif prescriber.provider_type not in policy.prescriber_types:
         findings.append(
             Finding.of(
