@@ -71,6 +71,7 @@ def complete_referral(ctx: Context, precert_id: str, body: Any) -> dict[str, Any
             f"Pre-certification {precert.id} is {status}, not awaiting a provider.",
         )
 
+    events = repository.history(ctx.session, [precert.id])[precert.id]
     key, held = lock_and_gather(
         ctx.session, participant_id=precert.participant_id, policy=policy, on=request.start_date
     )
@@ -117,6 +118,7 @@ def complete_referral(ctx: Context, precert_id: str, body: Any) -> dict[str, Any
         channel=channel_for(actor, request.channel),
         inputs=request.model_dump(mode="json", exclude={"channel"}),
         reasons=reasons,
+        history=events,
     )
     ctx.session.flush()
     log.info(
@@ -126,5 +128,4 @@ def complete_referral(ctx: Context, precert_id: str, body: Any) -> dict[str, Any
         precert.approved_units,
         ",".join(decision.reason_codes) or "-",
     )
-    events = repository.history(ctx.session, [precert.id])[precert.id]
     return present(precert, events, today=ctx.today, policies=ctx.policies)

@@ -21,6 +21,7 @@ def expire_overdue(session: Session, *, today: date) -> int:
         .with_for_update()
     ).all()
     now = datetime.now(UTC)
+    histories = repository.history(session, [p.id for p in overdue])
     for precert in overdue:
         days = (precert.expires_on - precert.created_on).days
         finding = Finding.of(Reason.STEP2_EXPIRED, expires_on=precert.expires_on, days=days)
@@ -38,6 +39,7 @@ def expire_overdue(session: Session, *, today: date) -> int:
             channel="system",
             inputs={"today": today.isoformat()},
             reasons=[finding.as_dict()],
+            history=histories[precert.id],
         )
     session.flush()
     return len(overdue)

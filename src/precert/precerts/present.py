@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 from precert.models import Precert, PrecertEvent
@@ -15,6 +15,11 @@ def effective_status(precert: Precert, today: date) -> str:
     if precert.status == Status.AWAITING_PROVIDER.value and precert.expires_on < today:
         return Status.EXPIRED.value
     return precert.status
+
+
+def _utc(moment: datetime) -> datetime:
+    """Return `moment` as UTC; SQLite hands back the naive UTC time it stored."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def present(
@@ -51,7 +56,7 @@ def present(
                 "action": e.action,
                 "from_status": e.from_status,
                 "to_status": e.to_status,
-                "at": e.at,
+                "at": _utc(e.at),
                 "actor_user_id": e.actor_user_id,
                 "actor_role": e.actor_role,
                 "channel": e.channel,
@@ -63,6 +68,6 @@ def present(
             for e in events
         ],
         "policy_version": precert.policy_version,
-        "created_at": precert.created_at,
-        "updated_at": precert.updated_at,
+        "created_at": _utc(precert.created_at),
+        "updated_at": _utc(precert.updated_at),
     }

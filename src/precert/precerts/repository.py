@@ -40,13 +40,6 @@ def history(session: Session, precert_ids: Sequence[str]) -> dict[str, list[Prec
     return found
 
 
-def next_seq(session: Session, precert_id: str) -> int:
-    current = session.scalar(
-        select(func.max(PrecertEvent.seq)).where(PrecertEvent.precert_id == precert_id)
-    )
-    return (current or 0) + 1
-
-
 def authorizations(
     session: Session, participant_id: str, *, first: date, last: date
 ) -> list[Authorization]:
@@ -143,12 +136,13 @@ def add_event(
     channel: str,
     inputs: dict[str, object],
     reasons: list[dict[str, str]],
+    history: list[PrecertEvent],
     note: str | None = None,
-    seq: int | None = None,
 ) -> PrecertEvent:
+    """Append a transition to the stored history and to `history`, the events already read."""
     event = PrecertEvent(
         precert_id=precert.id,
-        seq=seq if seq is not None else next_seq(session, precert.id),
+        seq=len(history) + 1,
         action=action,
         from_status=from_status,
         to_status=precert.status,
@@ -162,4 +156,5 @@ def add_event(
         note=note,
     )
     session.add(event)
+    history.append(event)
     return event

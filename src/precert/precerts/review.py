@@ -51,6 +51,7 @@ def review(ctx: Context, precert_id: str, body: Any) -> dict[str, Any]:
     policy = ctx.policies.by_version(precert.policy_version) or ctx.policies.in_effect(
         precert.start_date
     )
+    events = repository.history(ctx.session, [precert.id])[precert.id]
     key, held = lock_and_gather(
         ctx.session, participant_id=precert.participant_id, policy=policy, on=precert.start_date
     )
@@ -86,10 +87,10 @@ def review(ctx: Context, precert_id: str, body: Any) -> dict[str, Any]:
         inputs=request.model_dump(mode="json"),
         reasons=[f.as_dict() for f in decision.findings],
         note=request.note,
+        history=events,
     )
     ctx.session.flush()
     log.info("review.made precert_id=%s outcome=%s", precert.id, precert.status)
-    events = repository.history(ctx.session, [precert.id])[precert.id]
     return present(precert, events, today=ctx.today, policies=ctx.policies)
 
 
@@ -113,6 +114,7 @@ def cancel(ctx: Context, precert_id: str, body: Any) -> dict[str, Any]:
     assert request is not None
     if closed:
         raise conflict("PRECERT_CLOSED", f"Pre-certification {precert.id} is already {status}.")
+    events = repository.history(ctx.session, [precert.id])[precert.id]
     before = precert.status
     if Status(before).holds_units and precert.approved_units and precert.ledger_key:
         repository.lock_ledger(ctx.session, precert.participant_id, precert.ledger_key)
@@ -135,10 +137,10 @@ def cancel(ctx: Context, precert_id: str, body: Any) -> dict[str, Any]:
         inputs=request.model_dump(mode="json"),
         reasons=[finding],
         note=request.note,
+        history=events,
     )
     ctx.session.flush()
     log.info("precert.cancelled precert_id=%s from=%s", precert.id, before)
-    events = repository.history(ctx.session, [precert.id])[precert.id]
     return present(precert, events, today=ctx.today, policies=ctx.policies)
 
 

@@ -11,7 +11,7 @@ from precert.common.actor import Actor, Role
 from precert.common.context import Context
 from precert.common.parsing import parse, raise_if
 from precert.errors import FieldProblem
-from precert.models import Precert
+from precert.models import Precert, PrecertEvent
 from precert.participants import repository as participants
 from precert.precerts import access, repository
 from precert.precerts.present import present
@@ -112,7 +112,8 @@ def start_referral(ctx: Context, body: Any) -> dict[str, Any]:
         updated_at=ctx.now,
     )
     ctx.session.add(precert)
-    event = repository.add_event(
+    events: list[PrecertEvent] = []
+    repository.add_event(
         ctx.session,
         precert=precert,
         action="referral",
@@ -123,7 +124,7 @@ def start_referral(ctx: Context, body: Any) -> dict[str, Any]:
         channel=channel_for(actor, request.channel),
         inputs=request.model_dump(mode="json", exclude={"channel"}),
         reasons=reasons,
-        seq=1,
+        history=events,
     )
     ctx.session.flush()
     log.info(
@@ -132,7 +133,7 @@ def start_referral(ctx: Context, body: Any) -> dict[str, Any]:
         precert.status,
         ",".join(decision.reason_codes) or "-",
     )
-    return present(precert, [event], today=ctx.today, policies=ctx.policies)
+    return present(precert, events, today=ctx.today, policies=ctx.policies)
 
 
 def _check_participant(ctx: Context, participant_id: Any, problems: list[FieldProblem]) -> None:
