@@ -26,6 +26,8 @@ class Actor:
     npi: str | None
     name: str
     channel: Channel = Channel.API
+    # The roster's type of a performing provider's NPI: what therapies it may find and complete.
+    provider_type: str | None = None
 
     @property
     def is_staff(self) -> bool:

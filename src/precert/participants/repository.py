@@ -2,11 +2,26 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from typing import cast
+
+from sqlalchemy import Table, bindparam, select
 from sqlalchemy.orm import Session
 
 from precert.models import EligibilitySpan, Participant
 from precert.rules import facts
+
+_PARTICIPANTS = cast(Table, Participant.__table__)
+_SPANS = cast(Table, EligibilitySpan.__table__)
+_FACTS = (
+    select(_PARTICIPANTS.c.birth_date, _SPANS.c.start_date, _SPANS.c.end_date)
+    .select_from(
+        _PARTICIPANTS.outerjoin(_SPANS, _SPANS.c.participant_id == _PARTICIPANTS.c.participant_id)
+    )
+    .where(_PARTICIPANTS.c.participant_id == bindparam("participant_id"))
+)
+_EXISTS = select(_PARTICIPANTS.c.participant_id).where(
+    _PARTICIPANTS.c.participant_id == bindparam("participant_id")
+)
 
 
 def get(session: Session, participant_id: str) -> Participant | None:
@@ -15,11 +30,7 @@ def get(session: Session, participant_id: str) -> Participant | None:
 
 def facts_of(session: Session, participant_id: str) -> facts.Participant | None:
     """Return the participant as the rules see them: birth date and eligibility spans."""
-    rows = session.execute(
-        select(Participant.birth_date, EligibilitySpan.start_date, EligibilitySpan.end_date)
-        .outerjoin(EligibilitySpan, EligibilitySpan.participant_id == Participant.participant_id)
-        .where(Participant.participant_id == participant_id)
-    ).all()
+    rows = session.connection().execute(_FACTS, {"participant_id": participant_id}).all()
     if not rows:
         return None
     spans = tuple(facts.Span(start, end) for _, start, end in rows if start is not None)
@@ -27,7 +38,5 @@ def facts_of(session: Session, participant_id: str) -> facts.Participant | None:
 
 
 def exists(session: Session, participant_id: str) -> bool:
-    found = session.scalar(
-        select(Participant.participant_id).where(Participant.participant_id == participant_id)
-    )
-    return found is not None
+    params = {"participant_id": participant_id}
+    return session.connection().execute(_EXISTS, params).first() is not None

@@ -9,8 +9,8 @@ from sqlalchemy import ColumnElement, and_, false, or_, true
 
 from precert.common.actor import Actor, Role
 from precert.errors import forbidden, not_found
-from precert.models import Precert
 from precert.policy.models import Policy
+from precert.precerts.repository import PRECERTS, Record
 from precert.rules.codes import npi_check_digit_ok
 from precert.rules.decision import Status
 
@@ -37,18 +37,18 @@ def therapies_for(policy: Policy, provider_type: str | None) -> list[str]:
     return [t.key for t in policy.therapies if provider_type in t.performing_provider_types]
 
 
-def can_see(actor: Actor, precert: Precert, *, open_therapies: list[str], today: date) -> bool:
+def can_see(actor: Actor, precert: Record, *, open_therapies: list[str], today: date) -> bool:
     if actor.role is Role.STAFF:
         return True
     if actor.role is Role.PHYSICIAN:
-        return precert.prescriber_npi == actor.npi
+        return bool(precert["prescriber_npi"] == actor.npi)
     if actor.role is Role.PROVIDER:
-        if precert.provider_npi is not None and precert.provider_npi == actor.npi:
+        if precert["provider_npi"] is not None and precert["provider_npi"] == actor.npi:
             return True
         return (
-            precert.status == Status.AWAITING_PROVIDER.value
-            and precert.expires_on >= today
-            and precert.therapy in open_therapies
+            precert["status"] == Status.AWAITING_PROVIDER.value
+            and precert["expires_on"] >= today
+            and precert["therapy"] in open_therapies
         )
     return False
 
@@ -60,24 +60,24 @@ def visible_condition(
     if actor.role is Role.STAFF:
         return true()
     if actor.role is Role.PHYSICIAN:
-        return Precert.prescriber_npi == actor.npi
+        return PRECERTS.c.prescriber_npi == actor.npi
     if actor.role is Role.PROVIDER:
-        held = Precert.provider_npi == actor.npi
+        held = PRECERTS.c.provider_npi == actor.npi
         if participant_id is None or not open_therapies:
             # Open requests are found by participant, never browsed state-wide.
             return held
         awaiting = and_(
-            Precert.status == Status.AWAITING_PROVIDER.value,
-            Precert.expires_on >= today,
-            Precert.therapy.in_(open_therapies),
+            PRECERTS.c.status == Status.AWAITING_PROVIDER.value,
+            PRECERTS.c.expires_on >= today,
+            PRECERTS.c.therapy.in_(open_therapies),
         )
         return or_(held, awaiting)
     return false()
 
 
 def ensure_visible(
-    actor: Actor, precert: Precert | None, *, open_therapies: list[str], today: date
-) -> Precert:
+    actor: Actor, precert: Record | None, *, open_therapies: list[str], today: date
+) -> Record:
     if precert is None or not can_see(actor, precert, open_therapies=open_therapies, today=today):
         raise not_found("Pre-certification")
     return precert

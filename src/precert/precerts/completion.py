@@ -39,12 +39,12 @@ def complete_referral(ctx: Context, precert_id: str, body: Any) -> dict[str, Any
     policy = None
     if request is not None:
         policy = ctx.policy_on(request.start_date, "start_date", problems)
-        if request.start_date < precert.referral_start_date:
+        if request.start_date < precert["referral_start_date"]:
             problems.append(
                 FieldProblem(
                     "start_date",
                     f"{request.start_date} is before the start date the physician gave in "
-                    f"step 1 ({precert.referral_start_date})",
+                    f"step 1 ({precert['referral_start_date']})",
                 )
             )
         elif request.start_date < ctx.today and not actor.is_staff:
@@ -62,25 +62,25 @@ def complete_referral(ctx: Context, precert_id: str, body: Any) -> dict[str, Any
     if status == Status.EXPIRED.value:
         raise conflict(
             "PRECERT_EXPIRED",
-            f"Pre-certification {precert.id} expired on {precert.expires_on}: step 2 did not "
-            "come in time. The physician must start a new request.",
+            f"Pre-certification {precert_id} expired on {precert['expires_on']}: step 2 did "
+            "not come in time. The physician must start a new request.",
         )
     if status != Status.AWAITING_PROVIDER.value:
         raise conflict(
             "PRECERT_NOT_OPEN",
-            f"Pre-certification {precert.id} is {status}, not awaiting a provider.",
+            f"Pre-certification {precert_id} is {status}, not awaiting a provider.",
         )
 
-    events = repository.history(ctx.session, [precert.id])[precert.id]
+    participant_id = precert["participant_id"]
     key, held = lock_and_gather(
-        ctx.session, participant_id=precert.participant_id, policy=policy, on=request.start_date
+        ctx.session, participant_id=participant_id, policy=policy, on=request.start_date
     )
-    participant = participants.facts_of(ctx.session, precert.participant_id)
+    participant = participants.facts_of(ctx.session, participant_id)
     assert participant is not None
     decision = decide_completion(
         request=Completion(
-            therapy=precert.therapy,
-            diagnosis_codes=tuple(precert.diagnosis_codes),
+            therapy=precert["therapy"],
+            diagnosis_codes=tuple(precert["diagnosis_codes"]),
             provider_npi=request.provider_npi,
             procedure_codes=tuple(request.procedure_codes),
             units=request.units,
@@ -91,22 +91,29 @@ def complete_referral(ctx: Context, precert_id: str, body: Any) -> dict[str, Any
         authorizations=held,
         policy=policy,
     )
-    before = precert.status
+    before = precert["status"]
     reasons = [f.as_dict() for f in decision.findings]
-    precert.status = decision.status.value
-    precert.provider_npi = request.provider_npi
-    precert.requested_procedure_codes = list(request.procedure_codes)
-    precert.procedure_codes = list(decision.procedure_codes)
-    precert.requested_units = request.units
-    precert.approved_units = decision.approved_units
-    precert.start_date = request.start_date
-    precert.end_date = decision.end_date
-    precert.ledger_key = key
-    precert.reasons = reasons
-    precert.policy_version = policy.version
-    precert.updated_at = ctx.now
+    repository.save(
+        ctx.session,
+        precert,
+        {
+            "status": decision.status.value,
+            "provider_npi": request.provider_npi,
+            "requested_procedure_codes": list(request.procedure_codes),
+            "procedure_codes": list(decision.procedure_codes),
+            "requested_units": request.units,
+            "approved_units": decision.approved_units,
+            "start_date": request.start_date,
+            "end_date": decision.end_date,
+            "ledger_key": key,
+            "reasons": reasons,
+            "policy_version": policy.version,
+            "updated_at": ctx.now,
+        },
+    )
     if decision.status.holds_units and decision.approved_units:
-        repository.add_to_ledger(ctx.session, precert.participant_id, key, decision.approved_units)
+        repository.add_to_ledger(ctx.session, participant_id, key, decision.approved_units)
+    events = repository.history(ctx.session, [precert_id])[precert_id]
     repository.add_event(
         ctx.session,
         precert=precert,
@@ -120,12 +127,11 @@ def complete_referral(ctx: Context, precert_id: str, body: Any) -> dict[str, Any
         reasons=reasons,
         history=events,
     )
-    ctx.session.flush()
     log.info(
         "decision.made precert_id=%s step=2 outcome=%s units=%s reasons=%s",
-        precert.id,
-        precert.status,
-        precert.approved_units,
+        precert_id,
+        precert["status"],
+        precert["approved_units"],
         ",".join(decision.reason_codes) or "-",
     )
     return present(precert, events, today=ctx.today, policies=ctx.policies)

@@ -5,16 +5,16 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
-from precert.models import Precert, PrecertEvent
 from precert.policy.loader import PolicyBook
+from precert.precerts.repository import Record
 from precert.rules.decision import Status
 
 
-def effective_status(precert: Precert, today: date) -> str:
+def effective_status(precert: Record, today: date) -> str:
     """Return the status a reader sees: a request past its wait for step 2 reads as expired."""
-    if precert.status == Status.AWAITING_PROVIDER.value and precert.expires_on < today:
+    if precert["status"] == Status.AWAITING_PROVIDER.value and precert["expires_on"] < today:
         return Status.EXPIRED.value
-    return precert.status
+    return str(precert["status"])
 
 
 def _utc(moment: datetime) -> datetime:
@@ -23,51 +23,51 @@ def _utc(moment: datetime) -> datetime:
 
 
 def present(
-    precert: Precert, events: list[PrecertEvent], *, today: date, policies: PolicyBook
+    precert: Record, events: list[Record], *, today: date, policies: PolicyBook
 ) -> dict[str, Any]:
     """Return the pre-certification as the API shows it."""
-    policy = policies.by_version(precert.policy_version)
+    policy = policies.by_version(precert["policy_version"])
     minutes = policy.minutes_per_unit if policy else 15
     status = effective_status(precert, today)
     return {
-        "id": precert.id,
+        "id": precert["id"],
         "status": status,
-        "priority": precert.priority,
-        "participant_id": precert.participant_id,
-        "therapy": precert.therapy,
-        "prescriber_npi": precert.prescriber_npi,
-        "provider_npi": precert.provider_npi,
-        "diagnosis_codes": list(precert.diagnosis_codes),
-        "plan_of_care_date": precert.plan_of_care_date,
-        "requested_procedure_codes": list(precert.requested_procedure_codes),
-        "procedure_codes": list(precert.procedure_codes),
-        "requested_units": precert.requested_units,
-        "approved_units": precert.approved_units,
+        "priority": precert["priority"],
+        "participant_id": precert["participant_id"],
+        "therapy": precert["therapy"],
+        "prescriber_npi": precert["prescriber_npi"],
+        "provider_npi": precert["provider_npi"],
+        "diagnosis_codes": list(precert["diagnosis_codes"]),
+        "plan_of_care_date": precert["plan_of_care_date"],
+        "requested_procedure_codes": list(precert["requested_procedure_codes"]),
+        "procedure_codes": list(precert["procedure_codes"]),
+        "requested_units": precert["requested_units"],
+        "approved_units": precert["approved_units"],
         "approved_minutes": (
-            None if precert.approved_units is None else precert.approved_units * minutes
+            None if precert["approved_units"] is None else precert["approved_units"] * minutes
         ),
-        "start_date": precert.start_date,
-        "end_date": precert.end_date,
-        "expires_on": precert.expires_on if status == Status.AWAITING_PROVIDER.value else None,
-        "reasons": list(precert.reasons),
+        "start_date": precert["start_date"],
+        "end_date": precert["end_date"],
+        "expires_on": precert["expires_on"] if status == Status.AWAITING_PROVIDER.value else None,
+        "reasons": list(precert["reasons"]),
         "history": [
             {
-                "seq": e.seq,
-                "action": e.action,
-                "from_status": e.from_status,
-                "to_status": e.to_status,
-                "at": _utc(e.at),
-                "actor_user_id": e.actor_user_id,
-                "actor_role": e.actor_role,
-                "channel": e.channel,
-                "inputs": e.inputs,
-                "reasons": e.reasons,
-                "policy_version": e.policy_version,
-                "note": e.note,
+                "seq": e["seq"],
+                "action": e["action"],
+                "from_status": e["from_status"],
+                "to_status": e["to_status"],
+                "at": _utc(e["at"]),
+                "actor_user_id": e["actor_user_id"],
+                "actor_role": e["actor_role"],
+                "channel": e["channel"],
+                "inputs": e["inputs"],
+                "reasons": e["reasons"],
+                "policy_version": e["policy_version"],
+                "note": e["note"],
             }
             for e in events
         ],
-        "policy_version": precert.policy_version,
-        "created_at": _utc(precert.created_at),
-        "updated_at": _utc(precert.updated_at),
+        "policy_version": precert["policy_version"],
+        "created_at": _utc(precert["created_at"]),
+        "updated_at": _utc(precert["updated_at"]),
     }

@@ -1,11 +1,16 @@
-"""Queries of pre-certifications, their history and the unit ledger."""
+"""Queries of pre-certifications, their history and the unit ledger.
+
+The decision path runs these on every request, so the statements are built once, with bound
+parameters, and run through SQLAlchemy Core: a pre-certification travels as a plain mapping.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, and_, func, or_, select, update
+from sqlalchemy import ColumnElement, Table, and_, bindparam, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -14,29 +19,80 @@ from precert.models import Precert, PrecertEvent, UnitLedger
 from precert.rules.decision import Status
 from precert.rules.facts import Authorization
 
+Record = dict[str, Any]
+
+PRECERTS = cast(Table, Precert.__table__)
+EVENTS = cast(Table, PrecertEvent.__table__)
+LEDGERS = cast(Table, UnitLedger.__table__)
 HOLDING = (Status.APPROVED.value, Status.PARTIALLY_APPROVED.value)
 
-
-def get(session: Session, precert_id: str, *, for_update: bool = False) -> Precert | None:
-    """Return the pre-certification, locking its row when asked (PostgreSQL)."""
-    query = select(Precert).where(Precert.id == precert_id)
-    if for_update:
-        query = query.with_for_update()
-    return session.scalars(query).one_or_none()
-
-
-def history(session: Session, precert_ids: Sequence[str]) -> dict[str, list[PrecertEvent]]:
-    """Return the transitions of each pre-certification, oldest first."""
-    found: dict[str, list[PrecertEvent]] = {pid: [] for pid in precert_ids}
-    if not precert_ids:
-        return found
-    query = (
-        select(PrecertEvent)
-        .where(PrecertEvent.precert_id.in_(precert_ids))
-        .order_by(PrecertEvent.precert_id, PrecertEvent.seq)
+_GET = select(PRECERTS).where(PRECERTS.c.id == bindparam("id"))
+_GET_LOCKED = _GET.with_for_update()
+_UPDATE = PRECERTS.update().where(PRECERTS.c.id == bindparam("_id"))
+_HISTORY = (
+    select(EVENTS)
+    .where(EVENTS.c.precert_id.in_(bindparam("ids", expanding=True)))
+    .order_by(EVENTS.c.precert_id, EVENTS.c.seq)
+)
+_HELD = select(
+    PRECERTS.c.id,
+    PRECERTS.c.therapy,
+    PRECERTS.c.start_date,
+    PRECERTS.c.end_date,
+    PRECERTS.c.approved_units,
+).where(
+    PRECERTS.c.participant_id == bindparam("participant_id"),
+    PRECERTS.c.status.in_(HOLDING),
+    PRECERTS.c.start_date >= bindparam("first"),
+    PRECERTS.c.start_date <= bindparam("last"),
+)
+# Insert and update statements reserve the column names, so the parameters are b_*.
+_LEDGER_KEY: dict[str, Any] = {"participant_id": bindparam("b_pid"), "year_key": bindparam("b_key")}
+_LOCK_LEDGER = {
+    # Upserting the row takes its lock on PostgreSQL; SQLite's writers hold BEGIN IMMEDIATE.
+    dialect: insert(LEDGERS)
+    .values(**_LEDGER_KEY, authorized_units=0)
+    .on_conflict_do_update(
+        index_elements=[LEDGERS.c.participant_id, LEDGERS.c.year_key],
+        set_={"authorized_units": LEDGERS.c.authorized_units},
     )
-    for event in session.scalars(query):
-        found[event.precert_id].append(event)
+    .returning(LEDGERS.c.authorized_units)
+    for dialect, insert in (("postgresql", pg_insert), ("sqlite", sqlite_insert))
+}
+_ADD_TO_LEDGER = (
+    update(LEDGERS)
+    .where(
+        LEDGERS.c.participant_id == bindparam("b_pid"),
+        LEDGERS.c.year_key == bindparam("b_key"),
+    )
+    .values(authorized_units=LEDGERS.c.authorized_units + bindparam("b_units"))
+)
+
+
+def get(session: Session, precert_id: str, *, for_update: bool = False) -> Record | None:
+    """Return the pre-certification, locking its row when asked (PostgreSQL)."""
+    statement = _GET_LOCKED if for_update else _GET
+    row = session.connection().execute(statement, {"id": precert_id}).mappings().one_or_none()
+    return dict(row) if row is not None else None
+
+
+def insert(session: Session, values: Record) -> None:
+    session.connection().execute(PRECERTS.insert(), values)
+
+
+def save(session: Session, precert: Record, changes: Record) -> None:
+    """Write `changes` to the stored pre-certification and to `precert`."""
+    session.connection().execute(_UPDATE, {"_id": precert["id"], **changes})
+    precert.update(changes)
+
+
+def history(session: Session, precert_ids: Sequence[str]) -> dict[str, list[Record]]:
+    """Return the transitions of each pre-certification, oldest first."""
+    found: dict[str, list[Record]] = {pid: [] for pid in precert_ids}
+    if precert_ids:
+        rows = session.connection().execute(_HISTORY, {"ids": list(precert_ids)}).mappings()
+        for row in rows:
+            found[row["precert_id"]].append(dict(row))
     return found
 
 
@@ -44,39 +100,27 @@ def authorizations(
     session: Session, participant_id: str, *, first: date, last: date
 ) -> list[Authorization]:
     """Return the units the participant holds from pre-certifications starting in [first, last]."""
-    query = select(
-        Precert.id, Precert.therapy, Precert.start_date, Precert.end_date, Precert.approved_units
-    ).where(
-        Precert.participant_id == participant_id,
-        Precert.status.in_(HOLDING),
-        Precert.start_date >= first,
-        Precert.start_date <= last,
+    rows = session.connection().execute(
+        _HELD, {"participant_id": participant_id, "first": first, "last": last}
     )
     return [
         Authorization(pid, therapy, start, end, units or 0)
-        for pid, therapy, start, end, units in session.execute(query)
+        for pid, therapy, start, end, units in rows
         if end is not None
     ]
 
 
-def lock_ledger(session: Session, participant_id: str, year_key: str) -> None:
+def lock_ledger(session: Session, participant_id: str, year_key: str) -> int:
     """Hold the participant's ledger row for the year until the transaction ends."""
-    values = {"participant_id": participant_id, "year_key": year_key, "authorized_units": 0}
-    dialect = session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    session.execute(insert(UnitLedger).values(**values).on_conflict_do_nothing())
-    session.execute(
-        select(UnitLedger.authorized_units)
-        .where(UnitLedger.participant_id == participant_id, UnitLedger.year_key == year_key)
-        .with_for_update()
-    )
+    connection = session.connection()
+    statement = _LOCK_LEDGER[connection.dialect.name]
+    params = {"b_pid": participant_id, "b_key": year_key}
+    return int(connection.execute(statement, params).scalar_one())
 
 
 def add_to_ledger(session: Session, participant_id: str, year_key: str, units: int) -> None:
-    session.execute(
-        update(UnitLedger)
-        .where(UnitLedger.participant_id == participant_id, UnitLedger.year_key == year_key)
-        .values(authorized_units=UnitLedger.authorized_units + units)
+    session.connection().execute(
+        _ADD_TO_LEDGER, {"b_pid": participant_id, "b_key": year_key, "b_units": units}
     )
 
 
@@ -90,25 +134,26 @@ def search(
     today: date,
     limit: int,
     offset: int,
-) -> tuple[list[Precert], int]:
+) -> tuple[list[Record], int]:
     """Return one page of matching pre-certifications, newest first, and the total."""
     conditions: list[ColumnElement[bool]] = [visible]
     if participant_id:
-        conditions.append(Precert.participant_id == participant_id)
+        conditions.append(PRECERTS.c.participant_id == participant_id)
     if therapy:
-        conditions.append(Precert.therapy == therapy)
+        conditions.append(PRECERTS.c.therapy == therapy)
     if status:
         conditions.append(status_condition(status, today))
     where = and_(*conditions)
-    total = session.scalar(select(func.count()).select_from(Precert).where(where)) or 0
-    rows = session.scalars(
-        select(Precert)
+    connection = session.connection()
+    total = connection.execute(select(func.count()).select_from(PRECERTS).where(where)).scalar()
+    rows = connection.execute(
+        select(PRECERTS)
         .where(where)
-        .order_by(Precert.created_at.desc(), Precert.id)
+        .order_by(PRECERTS.c.created_at.desc(), PRECERTS.c.id)
         .limit(limit)
         .offset(offset)
-    ).all()
-    return list(rows), total
+    ).mappings()
+    return [dict(r) for r in rows], int(total or 0)
 
 
 def status_condition(status: str, today: date) -> ColumnElement[bool]:
@@ -116,18 +161,18 @@ def status_condition(status: str, today: date) -> ColumnElement[bool]:
     awaiting = Status.AWAITING_PROVIDER.value
     if status == Status.EXPIRED.value:
         return or_(
-            Precert.status == status,
-            and_(Precert.status == awaiting, Precert.expires_on < today),
+            PRECERTS.c.status == status,
+            and_(PRECERTS.c.status == awaiting, PRECERTS.c.expires_on < today),
         )
     if status == awaiting:
-        return and_(Precert.status == awaiting, Precert.expires_on >= today)
-    return Precert.status == status
+        return and_(PRECERTS.c.status == awaiting, PRECERTS.c.expires_on >= today)
+    return PRECERTS.c.status == status
 
 
 def add_event(
     session: Session,
     *,
-    precert: Precert,
+    precert: Record,
     action: str,
     from_status: str | None,
     at: datetime,
@@ -136,25 +181,24 @@ def add_event(
     channel: str,
     inputs: dict[str, object],
     reasons: list[dict[str, str]],
-    history: list[PrecertEvent],
+    history: list[Record],
     note: str | None = None,
-) -> PrecertEvent:
+) -> None:
     """Append a transition to the stored history and to `history`, the events already read."""
-    event = PrecertEvent(
-        precert_id=precert.id,
-        seq=len(history) + 1,
-        action=action,
-        from_status=from_status,
-        to_status=precert.status,
-        at=at,
-        actor_user_id=actor_user_id,
-        actor_role=actor_role,
-        channel=channel,
-        inputs=inputs,
-        reasons=reasons,
-        policy_version=precert.policy_version,
-        note=note,
-    )
-    session.add(event)
+    event = {
+        "precert_id": precert["id"],
+        "seq": len(history) + 1,
+        "action": action,
+        "from_status": from_status,
+        "to_status": precert["status"],
+        "at": at,
+        "actor_user_id": actor_user_id,
+        "actor_role": actor_role,
+        "channel": channel,
+        "inputs": inputs,
+        "reasons": reasons,
+        "policy_version": precert["policy_version"],
+        "note": note,
+    }
+    session.connection().execute(EVENTS.insert(), event)
     history.append(event)
-    return event

@@ -12,6 +12,7 @@ from precert.errors import FieldProblem, conflict, forbidden
 from precert.precerts import access, repository
 from precert.precerts.ledger import lock_and_gather
 from precert.precerts.present import effective_status, present
+from precert.precerts.repository import Record
 from precert.precerts.schemas import CancellationIn, ReviewIn
 from precert.precerts.service import open_therapies
 from precert.rules.decision import Status
@@ -33,7 +34,7 @@ def review(ctx: Context, precert_id: str, body: Any) -> dict[str, Any]:
     )
     problems: list[FieldProblem] = []
     request = parse(ReviewIn, body, problems)
-    requested = precert.requested_units
+    requested = precert["requested_units"]
     units = request.units if request else None
     if units is not None and requested is not None and units > requested:
         problems.append(
@@ -41,57 +42,47 @@ def review(ctx: Context, precert_id: str, body: Any) -> dict[str, Any]:
         )
     raise_if(problems)
     assert request is not None
-    if precert.status != Status.PENDED.value:
+    if precert["status"] != Status.PENDED.value:
         raise conflict(
             "PRECERT_NOT_PENDED",
-            f"Pre-certification {precert.id} is {effective_status(precert, ctx.today)}, "
+            f"Pre-certification {precert_id} is {effective_status(precert, ctx.today)}, "
             "not pended for review.",
         )
-    assert precert.end_date is not None and precert.requested_units is not None
-    policy = ctx.policies.by_version(precert.policy_version) or ctx.policies.in_effect(
-        precert.start_date
-    )
-    events = repository.history(ctx.session, [precert.id])[precert.id]
+    start, end = precert["start_date"], precert["end_date"]
+    assert end is not None and requested is not None
+    policy = ctx.policies.by_version(precert["policy_version"]) or ctx.nearest_policy(start)
     key, held = lock_and_gather(
-        ctx.session, participant_id=precert.participant_id, policy=policy, on=precert.start_date
+        ctx.session, participant_id=precert["participant_id"], policy=policy, on=start
     )
     decision = decide_review(
         approve=request.decision == "approve",
-        requested_units=precert.requested_units,
+        requested_units=requested,
         reviewer_units=request.units,
-        procedure_codes=tuple(precert.procedure_codes),
-        start_date=precert.start_date,
-        end_date=precert.end_date,
-        authorizations=[a for a in held if a.precert_id != precert.id],
+        procedure_codes=tuple(precert["procedure_codes"]),
+        start_date=start,
+        end_date=end,
+        authorizations=[a for a in held if a.precert_id != precert_id],
         policy=policy,
     )
-    before = precert.status
-    reasons = [*precert.reasons, *(f.as_dict() for f in decision.findings)]
-    precert.status = decision.status.value
-    precert.approved_units = decision.approved_units
-    precert.procedure_codes = list(decision.procedure_codes)
-    precert.ledger_key = key
-    precert.reasons = reasons
-    precert.updated_at = ctx.now
-    if decision.status.holds_units and decision.approved_units:
-        repository.add_to_ledger(ctx.session, precert.participant_id, key, decision.approved_units)
-    repository.add_event(
+    before = precert["status"]
+    findings = [f.as_dict() for f in decision.findings]
+    repository.save(
         ctx.session,
-        precert=precert,
-        action="review",
-        from_status=before,
-        at=ctx.now,
-        actor_user_id=actor.user_id,
-        actor_role=actor.role.value,
-        channel=actor.channel.value,
-        inputs=request.model_dump(mode="json"),
-        reasons=[f.as_dict() for f in decision.findings],
-        note=request.note,
-        history=events,
+        precert,
+        {
+            "status": decision.status.value,
+            "approved_units": decision.approved_units,
+            "procedure_codes": list(decision.procedure_codes),
+            "ledger_key": key,
+            "reasons": [*precert["reasons"], *findings],
+            "updated_at": ctx.now,
+        },
     )
-    ctx.session.flush()
-    log.info("review.made precert_id=%s outcome=%s", precert.id, precert.status)
-    return present(precert, events, today=ctx.today, policies=ctx.policies)
+    if decision.status.holds_units and decision.approved_units:
+        repository.add_to_ledger(
+            ctx.session, precert["participant_id"], key, decision.approved_units
+        )
+    return _record(ctx, precert, "review", before, request.model_dump(mode="json"), findings)
 
 
 def cancel(ctx: Context, precert_id: str, body: Any) -> dict[str, Any]:
@@ -104,55 +95,70 @@ def cancel(ctx: Context, precert_id: str, body: Any) -> dict[str, Any]:
         open_therapies=open_therapies(ctx),
         today=ctx.today,
     )
-    status = effective_status(precert, ctx.today)
-    closed = Status(status).closed
-    if not closed:
-        _may_cancel(ctx, precert.prescriber_npi, precert.provider_npi, Status(status))
+    status = Status(effective_status(precert, ctx.today))
+    if not status.closed:
+        _may_cancel(ctx, precert, status)
     problems: list[FieldProblem] = []
     request = parse(CancellationIn, body, problems)
     raise_if(problems)
     assert request is not None
-    if closed:
-        raise conflict("PRECERT_CLOSED", f"Pre-certification {precert.id} is already {status}.")
-    events = repository.history(ctx.session, [precert.id])[precert.id]
-    before = precert.status
-    if Status(before).holds_units and precert.approved_units and precert.ledger_key:
-        repository.lock_ledger(ctx.session, precert.participant_id, precert.ledger_key)
-        repository.add_to_ledger(
-            ctx.session, precert.participant_id, precert.ledger_key, -precert.approved_units
-        )
+    if status.closed:
+        raise conflict("PRECERT_CLOSED", f"Pre-certification {precert_id} is already {status}.")
+    before = precert["status"]
+    units, key = precert["approved_units"], precert["ledger_key"]
+    if Status(before).holds_units and units and key:
+        repository.lock_ledger(ctx.session, precert["participant_id"], key)
+        repository.add_to_ledger(ctx.session, precert["participant_id"], key, -units)
     finding = Finding.of(Reason.CANCELLED).as_dict()
-    precert.status = Status.CANCELLED.value
-    precert.reasons = [*precert.reasons, finding]
-    precert.updated_at = ctx.now
+    repository.save(
+        ctx.session,
+        precert,
+        {
+            "status": Status.CANCELLED.value,
+            "reasons": [*precert["reasons"], finding],
+            "updated_at": ctx.now,
+        },
+    )
+    return _record(ctx, precert, "cancellation", before, request.model_dump(mode="json"), [finding])
+
+
+def _record(
+    ctx: Context,
+    precert: Record,
+    action: str,
+    before: str,
+    inputs: dict[str, Any],
+    reasons: list[dict[str, str]],
+) -> dict[str, Any]:
+    """Append the staff or clinician action to the history; return the pre-certification."""
+    events = repository.history(ctx.session, [precert["id"]])[precert["id"]]
     repository.add_event(
         ctx.session,
         precert=precert,
-        action="cancellation",
+        action=action,
         from_status=before,
         at=ctx.now,
-        actor_user_id=actor.user_id,
-        actor_role=actor.role.value,
-        channel=actor.channel.value,
-        inputs=request.model_dump(mode="json"),
-        reasons=[finding],
-        note=request.note,
+        actor_user_id=ctx.actor.user_id,
+        actor_role=ctx.actor.role.value,
+        channel=ctx.actor.channel.value,
+        inputs=inputs,
+        reasons=reasons,
         history=events,
+        note=inputs.get("note"),
     )
-    ctx.session.flush()
-    log.info("precert.cancelled precert_id=%s from=%s", precert.id, before)
+    log.info("precert.%s precert_id=%s outcome=%s", action, precert["id"], precert["status"])
     return present(precert, events, today=ctx.today, policies=ctx.policies)
 
 
-def _may_cancel(ctx: Context, prescriber: str, holder: str | None, status: Status) -> None:
+def _may_cancel(ctx: Context, precert: Record, status: Status) -> None:
     actor = ctx.actor
     if actor.role is Role.STAFF:
         return
-    if actor.role is Role.PHYSICIAN and actor.npi == prescriber:
+    if actor.role is Role.PHYSICIAN and actor.npi == precert["prescriber_npi"]:
         if status is Status.AWAITING_PROVIDER:
             return
         raise forbidden("A physician may cancel a request only while it awaits a provider.")
-    if actor.role is Role.PROVIDER and holder is not None and actor.npi == holder:
+    if actor.role is Role.PROVIDER and actor.npi == precert["provider_npi"]:
         if status.holds_units:
             return
         raise forbidden("A provider may cancel only an approved pre-certification it holds.")

@@ -11,10 +11,10 @@ from precert.common.actor import Actor, Role
 from precert.common.context import Context
 from precert.common.parsing import parse, raise_if
 from precert.errors import FieldProblem
-from precert.models import Precert, PrecertEvent
 from precert.participants import repository as participants
 from precert.precerts import access, repository
 from precert.precerts.present import present
+from precert.precerts.repository import Record
 from precert.precerts.schemas import ReferralIn
 from precert.providers import repository as providers
 from precert.rules.facts import Referral
@@ -87,32 +87,33 @@ def start_referral(ctx: Context, body: Any) -> dict[str, Any]:
         policy=policy,
     )
     reasons = [f.as_dict() for f in decision.findings]
-    precert = Precert(
-        id=new_precert_id(),
-        status=decision.status.value,
-        priority=request.priority,
-        participant_id=request.participant_id,
-        therapy=request.therapy,
-        prescriber_npi=request.prescriber_npi,
-        provider_npi=None,
-        diagnosis_codes=list(request.diagnosis_codes),
-        plan_of_care_date=request.plan_of_care_date,
-        referral_start_date=request.start_date,
-        requested_procedure_codes=[],
-        procedure_codes=[],
-        requested_units=None,
-        approved_units=decision.approved_units,
-        start_date=request.start_date,
-        end_date=None,
-        reasons=reasons,
-        policy_version=policy.version,
-        created_on=ctx.today,
-        expires_on=ctx.today + timedelta(days=policy.step1_expiry_days),
-        created_at=ctx.now,
-        updated_at=ctx.now,
-    )
-    ctx.session.add(precert)
-    events: list[PrecertEvent] = []
+    precert: Record = {
+        "id": new_precert_id(),
+        "status": decision.status.value,
+        "priority": request.priority,
+        "participant_id": request.participant_id,
+        "therapy": request.therapy,
+        "prescriber_npi": request.prescriber_npi,
+        "provider_npi": None,
+        "diagnosis_codes": list(request.diagnosis_codes),
+        "plan_of_care_date": request.plan_of_care_date,
+        "referral_start_date": request.start_date,
+        "requested_procedure_codes": [],
+        "procedure_codes": [],
+        "requested_units": None,
+        "approved_units": decision.approved_units,
+        "start_date": request.start_date,
+        "end_date": None,
+        "ledger_key": None,
+        "reasons": reasons,
+        "policy_version": policy.version,
+        "created_on": ctx.today,
+        "expires_on": ctx.today + timedelta(days=policy.step1_expiry_days),
+        "created_at": ctx.now,
+        "updated_at": ctx.now,
+    }
+    repository.insert(ctx.session, precert)
+    events: list[Record] = []
     repository.add_event(
         ctx.session,
         precert=precert,
@@ -126,11 +127,10 @@ def start_referral(ctx: Context, body: Any) -> dict[str, Any]:
         reasons=reasons,
         history=events,
     )
-    ctx.session.flush()
     log.info(
         "decision.made precert_id=%s step=1 outcome=%s reasons=%s",
-        precert.id,
-        precert.status,
+        precert["id"],
+        precert["status"],
         ",".join(decision.reason_codes) or "-",
     )
     return present(precert, events, today=ctx.today, policies=ctx.policies)
@@ -147,10 +147,9 @@ def _check_participant(ctx: Context, participant_id: Any, problems: list[FieldPr
 
 def open_therapies(ctx: Context) -> list[str]:
     """Return the therapies whose open requests the actor (a performing provider) may find."""
-    if ctx.actor.role is not Role.PROVIDER or ctx.actor.npi is None:
+    if ctx.actor.role is not Role.PROVIDER:
         return []
-    kind = providers.provider_type(ctx.session, ctx.actor.npi)
-    return access.therapies_for(ctx.current_policy(), kind)
+    return access.therapies_for(ctx.current_policy(), ctx.actor.provider_type)
 
 
 def read(ctx: Context, precert_id: str) -> dict[str, Any]:
@@ -162,7 +161,7 @@ def read(ctx: Context, precert_id: str) -> dict[str, Any]:
         open_therapies=open_therapies(ctx),
         today=ctx.today,
     )
-    events = repository.history(ctx.session, [precert.id])[precert.id]
+    events = repository.history(ctx.session, [precert["id"]])[precert["id"]]
     return present(precert, events, today=ctx.today, policies=ctx.policies)
 
 
@@ -193,6 +192,6 @@ def find(
         limit=limit,
         offset=offset,
     )
-    events = repository.history(ctx.session, [p.id for p in rows])
-    items = [present(p, events[p.id], today=ctx.today, policies=ctx.policies) for p in rows]
+    events = repository.history(ctx.session, [p["id"] for p in rows])
+    items = [present(p, events[p["id"]], today=ctx.today, policies=ctx.policies) for p in rows]
     return {"items": items, "total": total}

@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import Response
 
 from precert.api import ContextDep, json_body
+from precert.common.responses import json_response
 from precert.precerts import completion, review, service
 from precert.precerts.schemas import (
     CancellationIn,
@@ -45,9 +46,9 @@ def _body(model: type[Any]) -> dict[str, Any]:
     openapi_extra=_body(ReferralIn),
     summary="Step 1: the prescribing physician starts a request",
 )
-async def start(request: Request, ctx: ContextDep) -> JSONResponse:
+async def start(request: Request, ctx: ContextDep) -> Response:
     body = await json_body(request)
-    return _json(service.start_referral(ctx, body), 201)
+    return json_response(service.start_referral(ctx, body), 201)
 
 
 @router.post(
@@ -57,9 +58,9 @@ async def start(request: Request, ctx: ContextDep) -> JSONResponse:
     openapi_extra=_body(CompletionIn),
     summary="Step 2: the performing provider completes the request",
 )
-async def complete(precert_id: str, request: Request, ctx: ContextDep) -> JSONResponse:
+async def complete(precert_id: str, request: Request, ctx: ContextDep) -> Response:
     body = await json_body(request)
-    return _json(completion.complete_referral(ctx, precert_id, body))
+    return json_response(completion.complete_referral(ctx, precert_id, body))
 
 
 @router.post(
@@ -69,9 +70,9 @@ async def complete(precert_id: str, request: Request, ctx: ContextDep) -> JSONRe
     openapi_extra=_body(ReviewIn),
     summary="Staff decide a pended request",
 )
-async def decide(precert_id: str, request: Request, ctx: ContextDep) -> JSONResponse:
+async def decide(precert_id: str, request: Request, ctx: ContextDep) -> Response:
     body = await json_body(request)
-    return _json(review.review(ctx, precert_id, body))
+    return json_response(review.review(ctx, precert_id, body))
 
 
 @router.post(
@@ -81,14 +82,14 @@ async def decide(precert_id: str, request: Request, ctx: ContextDep) -> JSONResp
     openapi_extra=_body(CancellationIn),
     summary="Cancel a request; an approved one releases its units",
 )
-async def cancel(precert_id: str, request: Request, ctx: ContextDep) -> JSONResponse:
+async def cancel(precert_id: str, request: Request, ctx: ContextDep) -> Response:
     body = await json_body(request)
-    return _json(review.cancel(ctx, precert_id, body))
+    return json_response(review.cancel(ctx, precert_id, body))
 
 
 @router.get("/{precert_id}", response_model=PrecertOut, responses=ERRORS)
-async def read(precert_id: str, ctx: ContextDep) -> JSONResponse:
-    return _json(service.read(ctx, precert_id))
+async def read(precert_id: str, ctx: ContextDep) -> Response:
+    return json_response(service.read(ctx, precert_id))
 
 
 @router.get("", response_model=PrecertList, responses=ERRORS)
@@ -99,7 +100,7 @@ async def find(
     therapy: str | None = None,
     limit: int = Query(100, ge=1, le=500),
     offset: int = Query(0, ge=0),
-) -> JSONResponse:
+) -> Response:
     found = service.find(
         ctx,
         participant_id=participant_id,
@@ -108,10 +109,4 @@ async def find(
         limit=limit,
         offset=offset,
     )
-    return _json(found)
-
-
-def _json(payload: dict[str, Any], status: int = 200) -> JSONResponse:
-    from fastapi.encoders import jsonable_encoder
-
-    return JSONResponse(jsonable_encoder(payload), status_code=status)
+    return json_response(found)

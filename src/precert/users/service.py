@@ -5,16 +5,24 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import UTC, datetime
+from typing import cast
 
-from sqlalchemy import select
+from sqlalchemy import Table, bindparam, select
 from sqlalchemy.orm import Session
 
 from precert.common.actor import Actor, Role
 from precert.errors import FieldProblem, validation_error
-from precert.models import User
+from precert.models import Provider, User
 from precert.rules.codes import check_npi
 
 CLINICAL_ROLES = (Role.PHYSICIAN, Role.PROVIDER)
+_USERS = cast(Table, User.__table__)
+_PROVIDERS = cast(Table, Provider.__table__)
+_ACTOR_BY_TOKEN = (
+    select(_USERS.c.id, _USERS.c.role, _USERS.c.npi, _USERS.c.name, _PROVIDERS.c.provider_type)
+    .select_from(_USERS.outerjoin(_PROVIDERS, _PROVIDERS.c.npi == _USERS.c.npi))
+    .where(_USERS.c.token_hash == bindparam("token_hash"), _USERS.c.active.is_(True))
+)
 
 
 def hash_token(token: str) -> str:
@@ -83,14 +91,15 @@ def rotate_token(session: Session, user: User) -> str:
 
 def actor_for_token(session: Session, token: str) -> Actor | None:
     """Return the active user holding `token`, as an actor."""
-    row = session.execute(
-        select(User.id, User.role, User.npi, User.name).where(
-            User.token_hash == hash_token(token), User.active.is_(True)
-        )
-    ).one_or_none()
+    row = (
+        session.connection()
+        .execute(_ACTOR_BY_TOKEN, {"token_hash": hash_token(token)})
+        .one_or_none()
+    )
     if row is None:
         return None
-    return Actor(user_id=row.id, role=Role(row.role), npi=row.npi, name=row.name)
+    user_id, role, npi, name, provider_type = row
+    return Actor(user_id, Role(role), npi, name, provider_type=provider_type)
 
 
 def _roles() -> str:
