@@ -88,9 +88,7 @@ def performer(
     return provider(PERFORMER[therapy], number=2, enrollment=enrollment)
 
 
-def held(
-    therapy: str, start: date, units: int, *, precert_id: str | None = None
-) -> Authorization:
+def held(therapy: str, start: date, units: int, *, precert_id: str | None = None) -> Authorization:
     """Return units the participant already holds, for a 12-month period from `start`."""
     return Authorization(
         precert_id or f"PC-{next(_ids):06d}", therapy, start, period_end(start, 12), units

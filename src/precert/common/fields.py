@@ -59,8 +59,13 @@ def problems_of(exc: ValidationError) -> list[FieldProblem]:
     for err in exc.errors():
         message = str(err["msg"])
         message = message.removeprefix("Value error, ")
+        context = err.get("ctx") or {}
         if err["type"] == "missing":
             message = "is required"
+        elif err["type"] == "too_short" and "min_length" in context:
+            message = f"must list at least {context['min_length']} item(s)"
+        elif err["type"] == "too_long" and "max_length" in context:
+            message = f"must list at most {context['max_length']} item(s)"
         problems.append(FieldProblem(field_name(tuple(err["loc"])), message))
     return problems
 

@@ -12,6 +12,7 @@ from precert.common.context import Context
 from precert.common.parsing import parse, raise_if
 from precert.errors import FieldProblem
 from precert.participants import repository as participants
+from precert.policy.models import Policy
 from precert.precerts import access, repository
 from precert.precerts.present import present
 from precert.precerts.repository import Record
@@ -43,19 +44,15 @@ def start_referral(ctx: Context, body: Any) -> dict[str, Any]:
     access.require_own_npi(actor, body, "prescriber_npi")
     problems: list[FieldProblem] = []
     request = parse(ReferralIn, body, problems)
+    raw = body if isinstance(body, dict) else {}
+    # The roster and the policy are checked even when the body has other problems, so that
+    # every problem is reported at once.
+    _check_participant(ctx, raw.get("participant_id"), problems)
+    policy = ctx.policy_on(request.start_date, "start_date", problems) if request else None
+    _check_therapy(policy or ctx.current_policy(), raw.get("therapy"), problems)
     if request is None:
-        # Name an unknown participant too, so every problem is reported at once.
-        raw = body.get("participant_id") if isinstance(body, dict) else None
-        _check_participant(ctx, raw, problems)
         raise_if(problems)
-        raise AssertionError("unreachable")  # pragma: no cover
-    policy = ctx.policy_on(request.start_date, "start_date", problems)
-    _check_participant(ctx, request.participant_id, problems)
-    if policy is not None and policy.therapy(request.therapy) is None:
-        names = ", ".join(t.key for t in policy.therapies)
-        problems.append(
-            FieldProblem("therapy", f"unknown therapy {request.therapy!r}; use {names}")
-        )
+    assert request is not None
     if request.start_date < ctx.today and not actor.is_staff:
         problems.append(
             FieldProblem(
@@ -134,6 +131,13 @@ def start_referral(ctx: Context, body: Any) -> dict[str, Any]:
         ",".join(decision.reason_codes) or "-",
     )
     return present(precert, events, today=ctx.today, policies=ctx.policies)
+
+
+def _check_therapy(policy: Policy, therapy: Any, problems: list[FieldProblem]) -> None:
+    if not isinstance(therapy, str) or policy.therapy(therapy.strip()) is not None:
+        return
+    names = ", ".join(t.key for t in policy.therapies)
+    problems.append(FieldProblem("therapy", f"unknown therapy {therapy!r}; use one of {names}"))
 
 
 def _check_participant(ctx: Context, participant_id: Any, problems: list[FieldProblem]) -> None:
