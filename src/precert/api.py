@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Annotated, Any
@@ -11,8 +12,9 @@ from sqlalchemy.orm import Session
 
 from precert.common.actor import Actor
 from precert.common.context import Context
+from precert.common.parsing import NotJson
 from precert.db import begin
-from precert.errors import DomainError, unauthenticated
+from precert.errors import unauthenticated
 from precert.users.service import actor_for_token
 
 
@@ -66,15 +68,13 @@ ContextDep = Annotated[Context, Depends(context)]
 
 
 async def json_body(request: Request) -> Any:
-    """Return the parsed JSON body; a body that is not JSON is a 422 naming it."""
+    """Return the parsed JSON body, or `NotJson` for the service to report after access checks."""
     raw = await request.body()
     if not raw:
-        return None
-    import json
-
+        return NotJson("is empty; send a JSON object")
     try:
         return json.loads(raw)
     except (ValueError, UnicodeDecodeError) as exc:
-        raise DomainError(
-            422, "VALIDATION_ERROR", f"The body is not valid JSON: {exc}", []
-        ) from None
+        return NotJson(f"is not valid JSON: {exc}")
+    except RecursionError:
+        return NotJson("is nested too deeply")

@@ -156,7 +156,9 @@ class Scenario:
         )
 
     def find(self, as_: str = "staff", client: TestClient | None = None, **params: Any) -> Any:
-        r = (client or self.client).get("/api/v1/precerts", headers=self.headers[as_], params=params)
+        r = (client or self.client).get(
+            "/api/v1/precerts", headers=self.headers[as_], params=params
+        )
         assert r.status_code == 200, r.text
         return r.json()
 

@@ -137,7 +137,10 @@ def test_eligibility_is_checked_again_on_the_step_two_start_date(scenario: Scena
 
 def test_diagnosis_is_checked_again_on_the_step_two_start_date(scenario: Scenario) -> None:
     first = scenario.start(
-        as_="staff", diagnosis_codes=["M54.5"], start_date="2021-09-30", plan_of_care_date="2021-09-01"
+        as_="staff",
+        diagnosis_codes=["M54.5"],
+        start_date="2021-09-30",
+        plan_of_care_date="2021-09-01",
     )
     assert first["status"] == "awaiting_provider"
     done = scenario.complete(

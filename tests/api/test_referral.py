@@ -233,7 +233,10 @@ def test_m54_5_on_its_last_day_goes_through_both_steps_to_approved(scenario: Sce
 
 def test_m54_5_on_the_day_after_its_end_is_denied(scenario: Scenario) -> None:
     body = scenario.start(
-        as_="staff", diagnosis_codes=["M54.5"], start_date="2021-10-01", plan_of_care_date="2021-09-15"
+        as_="staff",
+        diagnosis_codes=["M54.5"],
+        start_date="2021-10-01",
+        plan_of_care_date="2021-09-15",
     )
     assert body["status"] == "denied"
     assert codes_of(body) == ["DIAGNOSIS_NOT_APPROVED"]

@@ -28,7 +28,12 @@ def test_two_steps_approve(world: World, client) -> None:
     r = client.post(
         f"/api/v1/precerts/{body['id']}/completion",
         headers=h_pt,
-        json={"provider_npi": pt, "procedure_codes": ["97110"], "units": 8, "start_date": "2026-03-10"},
+        json={
+            "provider_npi": pt,
+            "procedure_codes": ["97110"],
+            "units": 8,
+            "start_date": "2026-03-10",
+        },
     )
     assert r.status_code == 200, r.text
     done = r.json()

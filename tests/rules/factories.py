@@ -110,7 +110,7 @@ def refer(
     therapy: str = "physical_therapy",
     diagnoses: Sequence[str] = (OPEN_DIAGNOSIS,),
     who: Participant | None = None,
-    prescriber: Provider | None | _Default = _DEFAULT,
+    prescriber: Provider | _Default | None = _DEFAULT,
     policy: Policy | None = None,
 ) -> Decision:
     """Decide step 1 with everything in order unless told otherwise."""
@@ -130,7 +130,7 @@ def complete(
     procedures: Sequence[str] | None = None,
     diagnoses: Sequence[str] = (OPEN_DIAGNOSIS,),
     who: Participant | None = None,
-    by: Provider | None | _Default = _DEFAULT,
+    by: Provider | _Default | None = _DEFAULT,
     holding: Sequence[Authorization] = (),
     policy: Policy | None = None,
 ) -> Decision:

@@ -1,4 +1,4 @@
-"""Denials come first: every denial at once; a duplicate pends only an otherwise approved request."""
+"""Denials come first: every denial at once; a duplicate pends only an otherwise approved one."""
 
 from __future__ import annotations
 

@@ -12,6 +12,8 @@ from precert.errors import DomainError, FieldProblem, validation_error
 from precert.rules.codes import check_npi, check_participant_id, normalize_cpt, normalize_icd10
 
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+# Far enough either side for birth dates and plans; date arithmetic near year 9999 overflows.
+MIN_YEAR, MAX_YEAR = 1900, 2999
 
 
 def parse_iso_date(value: Any) -> date:
@@ -21,9 +23,12 @@ def parse_iso_date(value: Any) -> date:
     if not isinstance(value, str) or not _ISO_DATE.fullmatch(value.strip()):
         raise ValueError("must be a date written YYYY-MM-DD")
     try:
-        return date.fromisoformat(value.strip())
+        parsed = date.fromisoformat(value.strip())
     except ValueError:
         raise ValueError(f"{value.strip()} is not a real date") from None
+    if not MIN_YEAR <= parsed.year <= MAX_YEAR:
+        raise ValueError(f"{parsed} is outside the years {MIN_YEAR}-{MAX_YEAR}")
+    return parsed
 
 
 def _string(check: Any) -> Any:

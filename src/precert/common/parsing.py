@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
@@ -12,8 +13,18 @@ from precert.errors import FieldProblem, validation_error
 M = TypeVar("M", bound=BaseModel)
 
 
+@dataclass(frozen=True, slots=True)
+class NotJson:
+    """A request body that could not be read as JSON, and why."""
+
+    problem: str
+
+
 def parse(model: type[M], body: Any, problems: list[FieldProblem]) -> M | None:
     """Return `body` parsed as `model`, or None after adding its problems to `problems`."""
+    if isinstance(body, NotJson):
+        problems.append(FieldProblem("body", body.problem))
+        return None
     if not isinstance(body, dict):
         problems.append(FieldProblem("body", "must be a JSON object"))
         return None

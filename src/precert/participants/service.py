@@ -6,12 +6,13 @@ from datetime import date
 from typing import Any
 
 from precert.common.context import Context
+from precert.common.fields import MAX_YEAR, MIN_YEAR
 from precert.errors import FieldProblem, not_found, validation_error
 from precert.participants import repository
 from precert.policy.models import BenefitYearKind
 from precert.precerts import repository as precerts
 from precert.rules.codes import PARTICIPANT_ID_PATTERN
-from precert.rules.dates import add_months, benefit_year, benefit_year_for_label, birthday
+from precert.rules.dates import add_months, benefit_year_for_label, birthday
 from precert.rules.ledger import units_charged
 
 
@@ -24,7 +25,7 @@ def units(ctx: Context, participant_id: str, *, year: str | None) -> dict[str, A
     on = ctx.today
     label: int | None = None
     if year is not None:
-        if not year.isdigit() or not 1900 <= int(year) <= 2999:
+        if not (len(year) == 4 and year.isdigit()) or not MIN_YEAR <= int(year) <= MAX_YEAR:
             raise validation_error([FieldProblem("year", "must be a four-digit year, e.g. 2026")])
         label = int(year)
         on = date(label, 12, 31)
@@ -32,19 +33,16 @@ def units(ctx: Context, participant_id: str, *, year: str | None) -> dict[str, A
         raise not_found(f"Participant {participant_id}")
     policy = ctx.nearest_policy(on)
     kind = policy.benefit_year
+    held = precerts.authorizations(
+        ctx.session, participant_id, first=add_months(on, -25), last=add_months(on, 13)
+    )
     if label is not None and kind is not BenefitYearKind.ROLLING_12_MONTHS:
         first, last = benefit_year_for_label(kind, label)
     else:
-        first, last = benefit_year(kind, on)
-    held = precerts.authorizations(
-        ctx.session, participant_id, first=add_months(first, -13), last=add_months(last, 13)
-    )
+        # The year a charge made on `on` would count against (for a rolling year, the fullest).
+        _, (first, last) = units_charged(policy, held, on)
     in_year = [a for a in held if first <= a.start_date <= last]
-    charged = (
-        units_charged(policy, held, on)[0]
-        if kind is BenefitYearKind.ROLLING_12_MONTHS
-        else sum(a.units for a in in_year)
-    )
+    charged = sum(a.units for a in in_year)
     by_therapy = {t.key: 0 for t in policy.therapies}
     for a in in_year:
         by_therapy[a.therapy] = by_therapy.get(a.therapy, 0) + a.units

@@ -14,6 +14,8 @@ from precert.precerts.repository import PRECERTS, Record
 from precert.rules.codes import npi_check_digit_ok
 from precert.rules.decision import Status
 
+_FINDABLE = (Status.AWAITING_PROVIDER.value, Status.EXPIRED.value)
+
 
 def require_role(actor: Actor, *roles: Role) -> None:
     if actor.role not in roles:
@@ -45,9 +47,10 @@ def can_see(actor: Actor, precert: Record, *, open_therapies: list[str], today: 
     if actor.role is Role.PROVIDER:
         if precert["provider_npi"] is not None and precert["provider_npi"] == actor.npi:
             return True
+        # Requests still waiting for step 2 (or that waited too long), of its therapies.
         return (
-            precert["status"] == Status.AWAITING_PROVIDER.value
-            and precert["expires_on"] >= today
+            precert["provider_npi"] is None
+            and precert["status"] in _FINDABLE
             and precert["therapy"] in open_therapies
         )
     return False
@@ -66,6 +69,7 @@ def visible_condition(
         if participant_id is None or not open_therapies:
             # Open requests are found by participant, never browsed state-wide.
             return held
+        # Listed: only what it could complete today. (By ID it may also see that one expired.)
         awaiting = and_(
             PRECERTS.c.status == Status.AWAITING_PROVIDER.value,
             PRECERTS.c.expires_on >= today,

@@ -14,7 +14,7 @@ from precert.precerts.ledger import lock_and_gather
 from precert.precerts.present import effective_status, present
 from precert.precerts.repository import Record
 from precert.precerts.schemas import CancellationIn, ReviewIn
-from precert.precerts.service import open_therapies
+from precert.precerts.service import channel_for, open_therapies
 from precert.rules.decision import Status
 from precert.rules.reasons import Finding, Reason
 from precert.rules.review import decide_review
@@ -82,7 +82,7 @@ def review(ctx: Context, precert_id: str, body: Any) -> dict[str, Any]:
         repository.add_to_ledger(
             ctx.session, precert["participant_id"], key, decision.approved_units
         )
-    return _record(ctx, precert, "review", before, request.model_dump(mode="json"), findings)
+    return _record(ctx, precert, "review", before, request, findings)
 
 
 def cancel(ctx: Context, precert_id: str, body: Any) -> dict[str, Any]:
@@ -119,7 +119,7 @@ def cancel(ctx: Context, precert_id: str, body: Any) -> dict[str, Any]:
             "updated_at": ctx.now,
         },
     )
-    return _record(ctx, precert, "cancellation", before, request.model_dump(mode="json"), [finding])
+    return _record(ctx, precert, "cancellation", before, request, [finding])
 
 
 def _record(
@@ -127,7 +127,7 @@ def _record(
     precert: Record,
     action: str,
     before: str,
-    inputs: dict[str, Any],
+    request: ReviewIn | CancellationIn,
     reasons: list[dict[str, str]],
 ) -> dict[str, Any]:
     """Append the staff or clinician action to the history; return the pre-certification."""
@@ -140,11 +140,11 @@ def _record(
         at=ctx.now,
         actor_user_id=ctx.actor.user_id,
         actor_role=ctx.actor.role.value,
-        channel=ctx.actor.channel.value,
-        inputs=inputs,
+        channel=channel_for(ctx.actor, request.channel),
+        inputs=request.model_dump(mode="json", exclude={"channel"}),
         reasons=reasons,
         history=events,
-        note=inputs.get("note"),
+        note=request.note,
     )
     log.info("precert.%s precert_id=%s outcome=%s", action, precert["id"], precert["status"])
     return present(precert, events, today=ctx.today, policies=ctx.policies)

@@ -57,10 +57,12 @@ class ReviewIn(_In):
     decision: Literal["approve", "deny"]
     units: StrictInt | None = Field(default=None, ge=1, le=120)
     note: StrictStr = Field(min_length=1, max_length=4000)
+    channel: Literal["api", "phone", "web"] | None = None
 
 
 class CancellationIn(_In):
     note: StrictStr = Field(min_length=1, max_length=4000)
+    channel: Literal["api", "phone", "web"] | None = None
 
 
 class ReasonOut(BaseModel):

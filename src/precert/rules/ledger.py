@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from datetime import date, timedelta
 
 from precert.policy.models import BenefitYearKind, Policy
-from precert.rules.dates import add_months, benefit_year
+from precert.rules.dates import add_months, benefit_year, period_end
 from precert.rules.facts import Authorization
 
 
@@ -16,30 +16,40 @@ def units_charged(
     """Return the units already charged against the year a charge on `on` falls in, and that year.
 
     Units are charged to the benefit year holding an authorization's start date. For a rolling
-    year the figure is the fullest 12-month window that contains `on`, so no window ever holds
-    more than the limit.
+    year the figure and the year are those of the fullest 12-month window that contains `on`, so
+    no window ever holds more than the limit.
     """
     kind = policy.benefit_year
-    year = benefit_year(kind, on)
     if kind is not BenefitYearKind.ROLLING_12_MONTHS:
-        first, last = year
-        return sum(a.units for a in authorizations if first <= a.start_date <= last), year
-    return _fullest_window(list(authorizations), on), year
+        first, last = benefit_year(kind, on)
+        return sum(a.units for a in authorizations if first <= a.start_date <= last), (first, last)
+    return _fullest_window(list(authorizations), on)
 
 
-def _fullest_window(authorizations: list[Authorization], on: date) -> int:
-    earliest = add_months(on, -12) + timedelta(days=1)
+def _earliest_window_start(on: date) -> date:
+    """Return the first day of the earliest 12-month period that still reaches `on`."""
+    start = add_months(on, -12) + timedelta(days=1)
+    # Around 29 February the month arithmetic is not reversible: step back while it still fits.
+    while period_end(start - timedelta(days=1), 12) >= on:
+        start -= timedelta(days=1)
+    return start
+
+
+def _fullest_window(authorizations: list[Authorization], on: date) -> tuple[int, tuple[date, date]]:
+    earliest = _earliest_window_start(on)
+    # The windows holding `on` start in [earliest, on]; the fullest one starts either there or
+    # where some charge just comes into reach at its end.
     starts = {earliest}
     for a in authorizations:
-        # The window ending on `a.start_date` begins here; windows that hold `on` start in
-        # [earliest, on], and the fullest one begins where some charge just fits at its end.
-        begin = add_months(a.start_date, -12) + timedelta(days=1)
+        begin = _earliest_window_start(a.start_date)
         if earliest <= begin <= on:
             starts.add(begin)
-    best = 0
-    for begin in starts:
-        end = add_months(begin, 12) - timedelta(days=1)
-        best = max(best, sum(a.units for a in authorizations if begin <= a.start_date <= end))
+    best = (-1, (earliest, period_end(earliest, 12)))
+    for begin in sorted(starts):
+        end = period_end(begin, 12)
+        charged = sum(a.units for a in authorizations if begin <= a.start_date <= end)
+        if charged > best[0]:
+            best = (charged, (begin, end))
     return best
 
 
