@@ -19,6 +19,9 @@ from httpx import Response
 
 from precert.app import create_app
 from precert.config import Settings
+from precert.db import transaction
+from precert.models import EnrollmentSpan, Provider
+from precert.users.service import add_user
 from tests.conftest import TODAY, World, npi
 
 PARTICIPANT = "10000001"
@@ -200,11 +203,24 @@ def scenario(world: World, client: TestClient) -> Scenario:
         "acu": (14, "acupuncturist", "provider"),
         "np": (15, "nurse_practitioner", "physician"),
     }
-    for key, (number, kind, role) in roster.items():
-        s.npis[key] = world.provider(number, kind)
-        s.headers[key] = world.user(role, s.npis[key])
-    s.headers["staff"] = world.user("staff")
-    s.headers["admin"] = world.user("admin")
+    # One transaction for the whole cast: the fixture runs before every test, on two databases.
+    with transaction(world.sessions) as session:
+        for key, (number, kind, _) in roster.items():
+            s.npis[key] = npi(number)
+            session.add(
+                Provider(
+                    npi=s.npis[key],
+                    name=f"{key} ({kind})",
+                    provider_type=kind,
+                    enrollment=[EnrollmentSpan(start_date=date(2020, 1, 1), end_date=None)],
+                )
+            )
+        for key, (_, _, role) in roster.items():
+            _, token = add_user(session, role=role, name=key, npi=s.npis[key])
+            s.headers[key] = {"Authorization": f"Bearer {token}"}
+        for role in ("staff", "admin"):
+            _, token = add_user(session, role=role, name=role)
+            s.headers[role] = {"Authorization": f"Bearer {token}"}
     s.headers["nobody"] = {}
     s.headers["bad_token"] = {"Authorization": "Bearer pct_not-a-real-token"}
     return s

@@ -19,6 +19,25 @@ from tests.api.conftest import (
 
 def test_physician_starts_a_request_that_awaits_a_provider(scenario: Scenario) -> None:
     body = scenario.start(diagnosis_codes=["m5450 ", "M54.50", "g8921"])
+    assert {
+        "id",
+        "status",
+        "participant_id",
+        "therapy",
+        "prescriber_npi",
+        "provider_npi",
+        "diagnosis_codes",
+        "requested_procedure_codes",
+        "procedure_codes",
+        "requested_units",
+        "approved_units",
+        "approved_minutes",
+        "start_date",
+        "end_date",
+        "reasons",
+        "history",
+        "policy_version",
+    } <= set(body)
     assert body["id"].startswith("PC-")
     assert body["status"] == "awaiting_provider"
     assert body["participant_id"] == PARTICIPANT
@@ -46,6 +65,19 @@ def test_step_one_expires_ninety_days_after_the_day_it_was_made(scenario: Scenar
 def test_step_one_history_records_who_how_and_what(scenario: Scenario) -> None:
     body = scenario.start()
     [event] = body["history"]
+    assert {
+        "action",
+        "from_status",
+        "to_status",
+        "at",
+        "actor_user_id",
+        "actor_role",
+        "channel",
+        "inputs",
+        "reasons",
+        "policy_version",
+        "note",
+    } <= set(event)
     assert event["action"] == "referral"
     assert event["from_status"] is None
     assert event["to_status"] == "awaiting_provider"

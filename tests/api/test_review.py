@@ -59,6 +59,14 @@ def test_staff_approve_a_pended_request(scenario: Scenario) -> None:
     assert scenario.units()["authorized"] == 40
 
 
+def test_review_for_a_caller_is_recorded_as_phone(scenario: Scenario) -> None:
+    done = pended(scenario)
+    body = {"decision": "deny", "note": "provider called", "channel": "phone"}
+    r = scenario.review(done["id"], body)
+    assert r.status_code == 200, r.text
+    assert r.json()["history"][-1]["channel"] == "phone"
+
+
 def test_staff_approve_fewer_units_than_requested(scenario: Scenario) -> None:
     done = pended(scenario, units=30)
     r = scenario.review(done["id"], {"decision": "approve", "units": 12, "note": "fewer"})

@@ -214,7 +214,7 @@ def test_nothing_is_stored_after_a_422(scenario: Scenario) -> None:
     kept = scenario.start()
     before = scenario.find()
     for body in (
-        scenario.referral(units=1, therapy="massage"),
+        scenario.referral(therapy="massage"),
         scenario.referral(diagnosis_codes=[]),
         scenario.referral(start_date="2026-02-30"),
         scenario.referral(participant_id="10000009"),
@@ -365,4 +365,12 @@ def test_query_and_path_garbage_is_never_a_500(scenario: Scenario, path: str) ->
 def test_note_with_a_nul_character_is_never_a_500(scenario: Scenario) -> None:
     precert = scenario.start()
     r = scenario.cancel(precert["id"], {"note": "called\u0000back"})
+    assert r.status_code in (200, 422), r.text
+
+
+def test_review_note_with_a_nul_character_is_never_a_500(scenario: Scenario) -> None:
+    scenario.approved(units=10)
+    second = scenario.complete(scenario.start(as_="doc_b"), as_="pt2")
+    assert second["status"] == "pended"
+    r = scenario.review(second["id"], {"decision": "deny", "note": "dup\u0000licate"})
     assert r.status_code in (200, 422), r.text

@@ -8,6 +8,7 @@ workers have started and `/healthz` answers, and kills the process group at tear
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -63,10 +64,13 @@ class LiveServer:
 
 
 def _tail(path: Path, lines: int) -> str:
+    """Return the last lines of the log, without the frames of tracebacks."""
     try:
-        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+        text = path.read_text(errors="replace")
     except OSError:
         return "(no server log)"
+    kept = [line for line in text.splitlines() if line and not line[0].isspace()]
+    return "\n".join(kept[-lines:])
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -190,10 +194,8 @@ def stop_server(process: subprocess.Popen[bytes]) -> None:
 
 def _signal_group(process: subprocess.Popen[bytes], sig: signal.Signals) -> None:
     # The group is the server's own (start_new_session); its leader is not reaped yet.
-    try:
+    with contextlib.suppress(ProcessLookupError):
         os.killpg(process.pid, sig)
-    except ProcessLookupError:
-        pass
 
 
 @pytest.fixture

@@ -20,7 +20,8 @@ from tests.e2e.conftest import THERAPIES, LiveServer
 pytestmark = pytest.mark.server
 
 START = "2026-03-10"
-TIMEOUT = httpx.Timeout(60.0)  # above SQLite's 30 s busy timeout: a stall shows as a 500
+# Well under SQLite's 30 s busy timeout: a request stalled on a lock fails the test quickly.
+TIMEOUT = httpx.Timeout(15.0)
 
 
 def _client(server: LiveServer) -> httpx.Client:
@@ -62,7 +63,8 @@ def _race(server: LiveServer, calls: list[Callable[[httpx.Client], httpx.Respons
     """Run every call at once, each on its own connection; return (status, body) in order.
 
     Each thread opens its connection first (GET /healthz), then all wait on a barrier and send
-    together, so the requests reach both workers at the same moment.
+    together, so the requests reach both workers at the same moment. A request left unanswered
+    reads as status 0.
     """
     barrier = threading.Barrier(len(calls), timeout=30)
 
@@ -70,7 +72,10 @@ def _race(server: LiveServer, calls: list[Callable[[httpx.Client], httpx.Respons
         with _client(server) as client:
             client.get("/healthz").raise_for_status()
             barrier.wait()
-            r = call(client)
+            try:
+                r = call(client)
+            except httpx.TimeoutException:
+                return 0, f"no answer within {TIMEOUT.read} s"
             try:
                 return r.status_code, r.json()
             except ValueError:
@@ -78,6 +83,16 @@ def _race(server: LiveServer, calls: list[Callable[[httpx.Client], httpx.Respons
 
     with ThreadPoolExecutor(max_workers=len(calls)) as pool:
         return list(pool.map(run, calls))
+
+
+def _explain(results: list[Any], server: LiveServer) -> str:
+    """Summarise a race for a failed assertion: statuses, the odd answers, the server's log."""
+    statuses = Counter(status for status, _ in results)
+    odd = {repr(payload)[:300] for status, payload in results if status not in (200, 409)}
+    return (
+        f"statuses {dict(statuses)}; other answers: {sorted(odd)}\n"
+        f"server log ({server.backend}):\n{server.log_tail()}"
+    )
 
 
 def test_one_completion_wins(live_server: LiveServer) -> None:
@@ -92,7 +107,7 @@ def test_one_completion_wins(live_server: LiveServer) -> None:
     results = _race(server, [lambda c: c.post(url, headers=headers, json=body)] * 20)
 
     statuses = Counter(status for status, _ in results)
-    assert statuses == {200: 1, 409: 19}, (results, server.log_tail())
+    assert statuses == {200: 1, 409: 19}, _explain(results, server)
     (won,) = [payload for status, payload in results if status == 200]
     assert won["status"] == "approved" and won["approved_units"] == 50, won
     for status, payload in results:
@@ -128,7 +143,7 @@ def test_annual_limit_holds_across_therapies(live_server: LiveServer) -> None:
     results = _race(server, [call(therapy, precert_id) for _, therapy, precert_id in precerts])
 
     problems = [(status, payload) for status, payload in results if status != 200]
-    assert not problems, (problems, server.log_tail())
+    assert not problems, _explain(results, server)
     outcomes: dict[str, list[tuple[str, int]]] = {p: [] for p in participants}
     for (participant_id, _, _), (_, payload) in zip(precerts, results, strict=True):
         outcomes[participant_id].append((payload["status"], payload["approved_units"]))

@@ -28,11 +28,33 @@ def parse(model: type[M], body: Any, problems: list[FieldProblem]) -> M | None:
     if not isinstance(body, dict):
         problems.append(FieldProblem("body", "must be a JSON object"))
         return None
+    nul = [FieldProblem(name, "must not contain a NUL character") for name in _nul_fields(body)]
+    if nul:
+        problems.extend(nul)
+        return None
     try:
         return model.model_validate(body)
     except ValidationError as exc:
         problems.extend(problems_of(exc))
         return None
+
+
+def _nul_fields(value: Any, name: str = "") -> list[str]:
+    """Return the fields whose text holds a NUL, which no database stores."""
+    if isinstance(value, str):
+        return [name or "body"] if "\x00" in value else []
+    if isinstance(value, dict):
+        found = []
+        for key, item in value.items():
+            label = f"{name}.{key}" if name else str(key)
+            if "\x00" in str(key):
+                found.append(label)
+            else:
+                found += _nul_fields(item, label)
+        return found
+    if isinstance(value, list):
+        return [f for i, item in enumerate(value) for f in _nul_fields(item, f"{name}[{i}]")]
+    return []
 
 
 def raise_if(problems: list[FieldProblem]) -> None:

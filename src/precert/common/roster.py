@@ -67,6 +67,9 @@ def read_roster(
                 RosterProblem(line, f"has {len(values)} fields; the header has {len(names)}")
             )
             continue
+        if any("\x00" in v for v in values):
+            result.problems.append(RosterProblem(line, "contains a NUL character"))
+            continue
         row = {n: v.strip() for n, v in zip(names, values, strict=True)}
         try:
             result.rows.append((line, parse_row(row)))

@@ -18,10 +18,7 @@ from precert.rules.ledger import units_charged
 
 def units(ctx: Context, participant_id: str, *, year: str | None) -> dict[str, Any]:
     """Return the units authorized and remaining in a benefit year (the current one by default)."""
-    if not PARTICIPANT_ID_PATTERN.fullmatch(participant_id):
-        raise validation_error(
-            [FieldProblem("participant_id", "must be an 8-digit MO HealthNet participant ID")]
-        )
+    _check_id(participant_id)
     on = ctx.today
     label: int | None = None
     if year is not None:
@@ -59,6 +56,7 @@ def units(ctx: Context, participant_id: str, *, year: str | None) -> dict[str, A
 
 def profile(ctx: Context, participant_id: str) -> dict[str, Any]:
     """Return who the participant is, their age and eligibility today, for a request form."""
+    _check_id(participant_id)
     participant = repository.get(ctx.session, participant_id)
     if participant is None:
         raise not_found(f"Participant {participant_id}")
@@ -85,3 +83,10 @@ def profile(ctx: Context, participant_id: str) -> dict[str, Any]:
         ),
         "eligibility": spans,
     }
+
+
+def _check_id(participant_id: str) -> None:
+    if not PARTICIPANT_ID_PATTERN.fullmatch(participant_id):
+        raise validation_error(
+            [FieldProblem("participant_id", "must be an 8-digit MO HealthNet participant ID")]
+        )

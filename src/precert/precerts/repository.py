@@ -6,6 +6,7 @@ parameters, and run through SQLAlchemy Core: a pre-certification travels as a pl
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any, cast
@@ -24,6 +25,8 @@ Record = dict[str, Any]
 PRECERTS = cast(Table, Precert.__table__)
 EVENTS = cast(Table, PrecertEvent.__table__)
 LEDGERS = cast(Table, UnitLedger.__table__)
+ID_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base32: no I, L, O, U
+ID_PATTERN = re.compile(f"PC-[{ID_ALPHABET}]{{10}}")
 HOLDING = (Status.APPROVED.value, Status.PARTIALLY_APPROVED.value)
 
 _GET = select(PRECERTS).where(PRECERTS.c.id == bindparam("id"))
@@ -71,6 +74,8 @@ _ADD_TO_LEDGER = (
 
 def get(session: Session, precert_id: str, *, for_update: bool = False) -> Record | None:
     """Return the pre-certification, locking its row when asked (PostgreSQL)."""
+    if not ID_PATTERN.fullmatch(precert_id):
+        return None
     statement = _GET_LOCKED if for_update else _GET
     row = session.connection().execute(statement, {"id": precert_id}).mappings().one_or_none()
     return dict(row) if row is not None else None

@@ -18,16 +18,16 @@ from precert.precerts.present import present
 from precert.precerts.repository import Record
 from precert.precerts.schemas import ReferralIn
 from precert.providers import repository as providers
+from precert.rules.codes import PARTICIPANT_ID_PATTERN
+from precert.rules.decision import Status
 from precert.rules.facts import Referral
 from precert.rules.referral import decide_referral
 
 log = logging.getLogger("precert.decisions")
 
-_ID_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base32: no I, L, O, U
-
 
 def new_precert_id() -> str:
-    return "PC-" + "".join(secrets.choice(_ID_ALPHABET) for _ in range(10))
+    return "PC-" + "".join(secrets.choice(repository.ID_ALPHABET) for _ in range(10))
 
 
 def channel_for(actor: Actor, requested: str | None) -> str:
@@ -133,6 +133,20 @@ def start_referral(ctx: Context, body: Any) -> dict[str, Any]:
     return present(precert, events, today=ctx.today, policies=ctx.policies)
 
 
+def _check_filters(
+    ctx: Context, participant_id: str | None, status: str | None, therapy: str | None
+) -> None:
+    problems: list[FieldProblem] = []
+    if participant_id is not None and not PARTICIPANT_ID_PATTERN.fullmatch(participant_id):
+        problems.append(FieldProblem("participant_id", "must be an 8-digit participant ID"))
+    if status is not None and status not in {s.value for s in Status}:
+        names = ", ".join(s.value for s in Status)
+        problems.append(FieldProblem("status", f"unknown status; use one of {names}"))
+    if therapy is not None:
+        _check_therapy(ctx.current_policy(), therapy, problems)
+    raise_if(problems)
+
+
 def _check_therapy(policy: Policy, therapy: Any, problems: list[FieldProblem]) -> None:
     if not isinstance(therapy, str) or policy.therapy(therapy.strip()) is not None:
         return
@@ -180,6 +194,7 @@ def find(
 ) -> dict[str, Any]:
     """Return the pre-certifications the actor may see that match the filters."""
     access.require_role(ctx.actor, Role.PHYSICIAN, Role.PROVIDER, Role.STAFF)
+    _check_filters(ctx, participant_id, status, therapy)
     visible = access.visible_condition(
         ctx.actor,
         open_therapies=open_therapies(ctx),

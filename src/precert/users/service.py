@@ -51,6 +51,9 @@ def add_user(
         problems.append(FieldProblem("role", f"unknown role {role!r}; use one of {_roles()}"))
     if not name.strip():
         problems.append(FieldProblem("name", "is required"))
+    for label, text in (("name", name), ("username", username or "")):
+        if "\x00" in text:
+            problems.append(FieldProblem(label, "must not contain a NUL character"))
     if npi is not None:
         try:
             npi = check_npi(npi)
