@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from precert.common.actor import Actor
 from precert.common.context import Context
 from precert.common.parsing import NotJson
-from precert.db import begin
+from precert.db import transaction
 from precert.errors import unauthenticated
 from precert.users.service import actor_for_token
 
@@ -25,16 +25,9 @@ async def db_session(request: Request) -> AsyncIterator[Session]:
     worker serves one transaction at a time, so SQLite's write lock is never fought over by
     threads of the same process (other processes wait on BEGIN IMMEDIATE).
     """
-    session: Session = request.app.state.sessions()
-    try:
-        begin(session, write=request.method not in ("GET", "HEAD", "OPTIONS"))
+    write = request.method not in ("GET", "HEAD", "OPTIONS")
+    with transaction(request.app.state.sessions, write=write) as session:
         yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
 
 
 SessionDep = Annotated[Session, Depends(db_session)]

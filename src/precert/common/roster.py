@@ -4,15 +4,30 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Generic, TypeVar
+from typing import Generic, Protocol, TypeVar
 
 from precert.common.fields import parse_iso_date
 
 R = TypeVar("R")
+Span = tuple[date, date | None]
+
+
+class RosterRow(Protocol):
+    """A parsed row: whose span it is, what must agree across that key's rows, the span."""
+
+    @property
+    def key(self) -> str: ...
+    @property
+    def identity(self) -> tuple[object, ...]: ...
+    @property
+    def span(self) -> Span: ...
+
+
+RowT = TypeVar("RowT", bound=RosterRow)
 
 
 @dataclass
@@ -106,3 +121,26 @@ def span_problems(start: date | None, end: date | None, what: str) -> list[str]:
     if start and end and end < start:
         return [f"{what}_end {end} is before {what}_start {start}"]
     return []
+
+
+def group_rows(
+    rows: list[tuple[int, RowT]], what: str
+) -> tuple[dict[str, tuple[RowT, list[Span]]], list[RosterProblem]]:
+    """Group rows by key; every row of a key must agree on its identity (name, birth date...)."""
+    grouped: dict[str, tuple[int, RowT, set[Span]]] = {}
+    problems = []
+    for line, row in rows:
+        if row.key not in grouped:
+            grouped[row.key] = (line, row, {row.span})
+            continue
+        first_line, first, spans = grouped[row.key]
+        if row.identity != first.identity:
+            problems.append(
+                RosterProblem(line, f"{row.key}: {what} differs from line {first_line}")
+            )
+        spans.add(row.span)
+    return {k: (row, sorted_spans(spans)) for k, (_, row, spans) in grouped.items()}, problems
+
+
+def sorted_spans(spans: Iterable[Span]) -> list[Span]:
+    return sorted(set(spans), key=lambda s: (s[0], s[1] or date.max))

@@ -12,8 +12,10 @@ from precert.common.roster import (
     RosterProblem,
     RowError,
     date_column,
+    group_rows,
     read_roster,
     required,
+    sorted_spans,
     span_problems,
 )
 from precert.models import EligibilitySpan, Participant
@@ -37,6 +39,18 @@ class Row:
     birth_date: date
     start: date
     end: date | None
+
+    @property
+    def key(self) -> str:
+        return self.participant_id
+
+    @property
+    def identity(self) -> tuple[object, ...]:
+        return (self.first_name, self.last_name, self.birth_date)
+
+    @property
+    def span(self) -> tuple[date, date | None]:
+        return (self.start, self.end)
 
 
 def _parse(row: dict[str, str]) -> Row:
@@ -63,49 +77,26 @@ def load_participants(
 ) -> tuple[dict[str, int], list[RosterProblem]]:
     """Replace the spans of every participant in the file; return counts, or the problems."""
     result = read_roster(source, COLUMNS, _parse)
-    problems = result.problems
-    grouped: dict[str, list[tuple[int, Row]]] = {}
-    for line, row in result.rows:
-        grouped.setdefault(row.participant_id, []).append((line, row))
-    for pid, rows in grouped.items():
-        first = rows[0][1]
-        for line, row in rows[1:]:
-            if (row.first_name, row.last_name, row.birth_date) != (
-                first.first_name,
-                first.last_name,
-                first.birth_date,
-            ):
-                problems.append(
-                    RosterProblem(
-                        line,
-                        f"participant {pid}: name or birth date differs from line {rows[0][0]}",
-                    )
-                )
+    grouped, problems = group_rows(result.rows, "name or birth date")
+    problems += result.problems
     if problems:
         return {}, sorted(problems, key=lambda p: p.line)
     counts = {"added": 0, "updated": 0, "unchanged": 0}
-    for pid, rows in grouped.items():
-        first = rows[0][1]
-        spans = sorted({(r.start, r.end) for _, r in rows}, key=lambda s: (s[0], s[1] or date.max))
+    for pid, (row, spans) in grouped.items():
         existing = session.get(Participant, pid)
         if existing is None:
             existing = Participant(participant_id=pid)
             session.add(existing)
             counts["added"] += 1
         else:
-            current = [(s.start_date, s.end_date) for s in existing.eligibility]
-            same = (existing.first_name, existing.last_name, existing.birth_date) == (
-                first.first_name,
-                first.last_name,
-                first.birth_date,
-            )
-            if same and sorted(current, key=lambda s: (s[0], s[1] or date.max)) == spans:
+            current = sorted_spans((s.start_date, s.end_date) for s in existing.eligibility)
+            stored = (existing.first_name, existing.last_name, existing.birth_date)
+            if stored == row.identity and current == spans:
                 counts["unchanged"] += 1
                 continue
             counts["updated"] += 1
-        existing.first_name = first.first_name
-        existing.last_name = first.last_name
-        existing.birth_date = first.birth_date
+        existing.first_name, existing.last_name = row.first_name, row.last_name
+        existing.birth_date = row.birth_date
         existing.eligibility = [EligibilitySpan(start_date=s, end_date=e) for s, e in spans]
     session.flush()
     return counts, []

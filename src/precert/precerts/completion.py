@@ -12,9 +12,10 @@ from precert.errors import FieldProblem, conflict
 from precert.participants import repository as participants
 from precert.precerts import access, repository
 from precert.precerts.ledger import lock_and_gather
-from precert.precerts.present import effective_status, present
+from precert.precerts.present import effective_status
 from precert.precerts.schemas import CompletionIn
-from precert.precerts.service import channel_for, open_therapies
+from precert.precerts.service import open_therapies
+from precert.precerts.transitions import record
 from precert.providers import repository as providers
 from precert.rules.completion import decide_completion
 from precert.rules.decision import Status
@@ -113,20 +114,6 @@ def complete_referral(ctx: Context, precert_id: str, body: Any) -> dict[str, Any
     )
     if decision.status.holds_units and decision.approved_units:
         repository.add_to_ledger(ctx.session, participant_id, key, decision.approved_units)
-    events = repository.history(ctx.session, [precert_id])[precert_id]
-    repository.add_event(
-        ctx.session,
-        precert=precert,
-        action="completion",
-        from_status=before,
-        at=ctx.now,
-        actor_user_id=actor.user_id,
-        actor_role=actor.role.value,
-        channel=channel_for(actor, request.channel),
-        inputs=request.model_dump(mode="json", exclude={"channel"}),
-        reasons=reasons,
-        history=events,
-    )
     log.info(
         "decision.made precert_id=%s step=2 outcome=%s units=%s reasons=%s",
         precert_id,
@@ -134,4 +121,6 @@ def complete_referral(ctx: Context, precert_id: str, body: Any) -> dict[str, Any
         precert["approved_units"],
         ",".join(decision.reason_codes) or "-",
     )
-    return present(precert, events, today=ctx.today, policies=ctx.policies)
+    return record(
+        ctx, precert, action="completion", before=before, request=request, reasons=reasons
+    )

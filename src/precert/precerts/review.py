@@ -11,10 +11,11 @@ from precert.common.parsing import parse, raise_if
 from precert.errors import FieldProblem, conflict, forbidden
 from precert.precerts import access, repository
 from precert.precerts.ledger import lock_and_gather
-from precert.precerts.present import effective_status, present
+from precert.precerts.present import effective_status
 from precert.precerts.repository import Record
 from precert.precerts.schemas import CancellationIn, ReviewIn
-from precert.precerts.service import channel_for, open_therapies
+from precert.precerts.service import open_therapies
+from precert.precerts.transitions import record
 from precert.rules.decision import Status
 from precert.rules.reasons import Finding, Reason
 from precert.rules.review import decide_review
@@ -82,7 +83,16 @@ def review(ctx: Context, precert_id: str, body: Any) -> dict[str, Any]:
         repository.add_to_ledger(
             ctx.session, precert["participant_id"], key, decision.approved_units
         )
-    return _record(ctx, precert, "review", before, request, findings)
+    log.info("precert.review precert_id=%s outcome=%s", precert_id, precert["status"])
+    return record(
+        ctx,
+        precert,
+        action="review",
+        before=before,
+        request=request,
+        reasons=findings,
+        note=request.note,
+    )
 
 
 def cancel(ctx: Context, precert_id: str, body: Any) -> dict[str, Any]:
@@ -119,35 +129,16 @@ def cancel(ctx: Context, precert_id: str, body: Any) -> dict[str, Any]:
             "updated_at": ctx.now,
         },
     )
-    return _record(ctx, precert, "cancellation", before, request, [finding])
-
-
-def _record(
-    ctx: Context,
-    precert: Record,
-    action: str,
-    before: str,
-    request: ReviewIn | CancellationIn,
-    reasons: list[dict[str, str]],
-) -> dict[str, Any]:
-    """Append the staff or clinician action to the history; return the pre-certification."""
-    events = repository.history(ctx.session, [precert["id"]])[precert["id"]]
-    repository.add_event(
-        ctx.session,
-        precert=precert,
-        action=action,
-        from_status=before,
-        at=ctx.now,
-        actor_user_id=ctx.actor.user_id,
-        actor_role=ctx.actor.role.value,
-        channel=channel_for(ctx.actor, request.channel),
-        inputs=request.model_dump(mode="json", exclude={"channel"}),
-        reasons=reasons,
-        history=events,
+    log.info("precert.cancelled precert_id=%s from=%s", precert_id, before)
+    return record(
+        ctx,
+        precert,
+        action="cancellation",
+        before=before,
+        request=request,
+        reasons=[finding],
         note=request.note,
     )
-    log.info("precert.%s precert_id=%s outcome=%s", action, precert["id"], precert["status"])
-    return present(precert, events, today=ctx.today, policies=ctx.policies)
 
 
 def _may_cancel(ctx: Context, precert: Record, status: Status) -> None:

@@ -7,7 +7,7 @@ import secrets
 from datetime import timedelta
 from typing import Any
 
-from precert.common.actor import Actor, Role
+from precert.common.actor import Role
 from precert.common.context import Context
 from precert.common.parsing import parse, raise_if
 from precert.errors import FieldProblem
@@ -17,6 +17,7 @@ from precert.precerts import access, repository
 from precert.precerts.present import present
 from precert.precerts.repository import Record
 from precert.precerts.schemas import ReferralIn
+from precert.precerts.transitions import record
 from precert.providers import repository as providers
 from precert.rules.codes import PARTICIPANT_ID_PATTERN
 from precert.rules.decision import Status
@@ -28,13 +29,6 @@ log = logging.getLogger("precert.decisions")
 
 def new_precert_id() -> str:
     return "PC-" + "".join(secrets.choice(repository.ID_ALPHABET) for _ in range(10))
-
-
-def channel_for(actor: Actor, requested: str | None) -> str:
-    """Return the channel to record; only staff say a request came by phone."""
-    if requested and actor.role is Role.STAFF:
-        return requested
-    return actor.channel.value
 
 
 def start_referral(ctx: Context, body: Any) -> dict[str, Any]:
@@ -110,27 +104,13 @@ def start_referral(ctx: Context, body: Any) -> dict[str, Any]:
         "updated_at": ctx.now,
     }
     repository.insert(ctx.session, precert)
-    events: list[Record] = []
-    repository.add_event(
-        ctx.session,
-        precert=precert,
-        action="referral",
-        from_status=None,
-        at=ctx.now,
-        actor_user_id=actor.user_id,
-        actor_role=actor.role.value,
-        channel=channel_for(actor, request.channel),
-        inputs=request.model_dump(mode="json", exclude={"channel"}),
-        reasons=reasons,
-        history=events,
-    )
     log.info(
         "decision.made precert_id=%s step=1 outcome=%s reasons=%s",
         precert["id"],
         precert["status"],
         ",".join(decision.reason_codes) or "-",
     )
-    return present(precert, events, today=ctx.today, policies=ctx.policies)
+    return record(ctx, precert, action="referral", before=None, request=request, reasons=reasons)
 
 
 def _check_filters(

@@ -12,8 +12,10 @@ from precert.common.roster import (
     RosterProblem,
     RowError,
     date_column,
+    group_rows,
     read_roster,
     required,
+    sorted_spans,
     span_problems,
 )
 from precert.models import EnrollmentSpan, Provider
@@ -29,6 +31,18 @@ class Row:
     provider_type: str
     start: date
     end: date | None
+
+    @property
+    def key(self) -> str:
+        return self.npi
+
+    @property
+    def identity(self) -> tuple[object, ...]:
+        return (self.name, self.provider_type)
+
+    @property
+    def span(self) -> tuple[date, date | None]:
+        return (self.start, self.end)
 
 
 def load_providers(
@@ -57,41 +71,24 @@ def load_providers(
         return Row(npi, name, kind, start, end)
 
     result = read_roster(source, COLUMNS, parse)
-    problems = result.problems
-    grouped: dict[str, list[tuple[int, Row]]] = {}
-    for line, row in result.rows:
-        grouped.setdefault(row.npi, []).append((line, row))
-    for npi, rows in grouped.items():
-        first = rows[0][1]
-        for line, row in rows[1:]:
-            if (row.name, row.provider_type) != (first.name, first.provider_type):
-                problems.append(
-                    RosterProblem(line, f"NPI {npi}: name or type differs from line {rows[0][0]}")
-                )
+    grouped, problems = group_rows(result.rows, "name or provider type")
+    problems += result.problems
     if problems:
         return {}, sorted(problems, key=lambda p: p.line)
     counts = {"added": 0, "updated": 0, "unchanged": 0}
-    for npi, rows in grouped.items():
-        first = rows[0][1]
-        spans = sorted({(r.start, r.end) for _, r in rows}, key=lambda s: (s[0], s[1] or date.max))
+    for npi, (row, spans) in grouped.items():
         existing = session.get(Provider, npi)
         if existing is None:
             existing = Provider(npi=npi)
             session.add(existing)
             counts["added"] += 1
         else:
-            current = sorted(
-                [(s.start_date, s.end_date) for s in existing.enrollment],
-                key=lambda s: (s[0], s[1] or date.max),
-            )
-            if (existing.name, existing.provider_type) == (first.name, first.provider_type) and (
-                current == spans
-            ):
+            current = sorted_spans((s.start_date, s.end_date) for s in existing.enrollment)
+            if (existing.name, existing.provider_type) == row.identity and current == spans:
                 counts["unchanged"] += 1
                 continue
             counts["updated"] += 1
-        existing.name = first.name
-        existing.provider_type = first.provider_type
+        existing.name, existing.provider_type = row.name, row.provider_type
         existing.enrollment = [EnrollmentSpan(start_date=s, end_date=e) for s, e in spans]
     session.flush()
     return counts, []
