@@ -1,14 +1,15 @@
-"""What every JSON route depends on: one transaction per request and the signed-in actor."""
+"""What every JSON route runs through: one transaction per request, with the signed-in actor."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
+from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Any, TypeVar
 
-from fastapi import Depends, Request
+from fastapi import Request
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from precert.common.actor import Actor
 from precert.common.context import Context
@@ -17,24 +18,41 @@ from precert.db import transaction
 from precert.errors import unauthenticated
 from precert.users.service import actor_for_token
 
+T = TypeVar("T")
 
-async def db_session(request: Request) -> AsyncIterator[Session]:
-    """Run the request in one transaction; writers take SQLite's lock at BEGIN.
 
-    The routes are `async def` and talk to the database synchronously on the event loop: one
-    worker serves one transaction at a time, so SQLite's write lock is never fought over by
-    threads of the same process (other processes wait on BEGIN IMMEDIATE).
+async def in_transaction(
+    request: Request, work: Callable[[Context], T], *, write: bool = True
+) -> T:
+    """Authenticate and run `work` in one transaction: commit on success, roll back on error.
+
+    The body must already be read: no `await` comes between BEGIN and COMMIT, so no request
+    holds SQLite's write lock while it waits on the network. On SQLite the unit runs on the
+    event loop (one writer per process; other processes wait on BEGIN IMMEDIATE). On
+    PostgreSQL it runs in a worker thread, so concurrent requests overlap their round trips.
     """
-    write = request.method not in ("GET", "HEAD", "OPTIONS")
-    with transaction(request.app.state.sessions, write=write) as session:
-        yield session
-
-
-SessionDep = Annotated[Session, Depends(db_session)]
-
-
-async def current_actor(request: Request, session: SessionDep) -> Actor:
+    state = request.app.state
     header = request.headers.get("authorization", "")
+    settings = state.settings
+
+    def unit() -> T:
+        with transaction(state.sessions, write=write) as session:
+            ctx = Context(
+                session=session,
+                actor=authenticate(session, header),
+                policies=state.policies,
+                today=settings.current_date(),
+                now=datetime.now(UTC),
+            )
+            return work(ctx)
+
+    if state.engine.dialect.name == "sqlite":
+        return unit()
+    return await run_in_threadpool(unit)
+
+
+def authenticate(session: Session, header: str) -> Actor:
+    """Return the actor holding the bearer token in `header`; 401 without a valid one."""
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise unauthenticated()
@@ -42,22 +60,6 @@ async def current_actor(request: Request, session: SessionDep) -> Actor:
     if actor is None:
         raise unauthenticated("The bearer token is not valid.")
     return actor
-
-
-async def context(
-    request: Request, session: SessionDep, actor: Annotated[Actor, Depends(current_actor)]
-) -> Context:
-    settings = request.app.state.settings
-    return Context(
-        session=session,
-        actor=actor,
-        policies=request.app.state.policies,
-        today=settings.current_date(),
-        now=datetime.now(UTC),
-    )
-
-
-ContextDep = Annotated[Context, Depends(context)]
 
 
 async def json_body(request: Request) -> Any:

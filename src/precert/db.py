@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Engine, MetaData, create_engine, event
+from sqlalchemy import Connection, Engine, MetaData, create_engine, event
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 NAMING = {
@@ -57,7 +57,13 @@ def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
 
 def begin(session: Session, *, write: bool) -> None:
     """Start the session's transaction; a writer holds SQLite's write lock from the start."""
-    session.connection(execution_options={"precert_write": write})
+    session.info["connection"] = session.connection(execution_options={"precert_write": write})
+
+
+def connection(session: Session) -> Connection:
+    """Return the session's connection for Core statements (kept at BEGIN: the hot path)."""
+    found = session.info.get("connection")
+    return found if isinstance(found, Connection) else session.connection()
 
 
 @contextmanager
@@ -72,4 +78,5 @@ def transaction(factory: sessionmaker[Session], *, write: bool = True) -> Iterat
         session.rollback()
         raise
     finally:
+        session.info.pop("connection", None)
         session.close()

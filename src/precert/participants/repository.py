@@ -7,6 +7,7 @@ from typing import cast
 from sqlalchemy import Table, bindparam, select
 from sqlalchemy.orm import Session
 
+from precert.db import connection
 from precert.models import EligibilitySpan, Participant
 from precert.rules import facts
 
@@ -30,7 +31,7 @@ def get(session: Session, participant_id: str) -> Participant | None:
 
 def facts_of(session: Session, participant_id: str) -> facts.Participant | None:
     """Return the participant as the rules see them: birth date and eligibility spans."""
-    rows = session.connection().execute(_FACTS, {"participant_id": participant_id}).all()
+    rows = connection(session).execute(_FACTS, {"participant_id": participant_id}).all()
     if not rows:
         return None
     spans = tuple(facts.Span(start, end) for _, start, end in rows if start is not None)
@@ -39,4 +40,4 @@ def facts_of(session: Session, participant_id: str) -> facts.Participant | None:
 
 def exists(session: Session, participant_id: str) -> bool:
     params = {"participant_id": participant_id}
-    return session.connection().execute(_EXISTS, params).first() is not None
+    return connection(session).execute(_EXISTS, params).first() is not None

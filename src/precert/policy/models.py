@@ -5,8 +5,9 @@ from __future__ import annotations
 from bisect import bisect_right
 from datetime import date, timedelta
 from enum import StrEnum
+from functools import cached_property
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from precert.rules.codes import CPT_PATTERN, ICD10_PATTERN, normalize_icd10
 
@@ -33,7 +34,7 @@ class Therapy(_Frozen):
     procedure_codes: tuple[ProcedureCode, ...]
     performing_provider_types: tuple[str, ...]
 
-    @property
+    @cached_property
     def codes(self) -> frozenset[str]:
         return frozenset(p.code for p in self.procedure_codes)
 
@@ -83,23 +84,24 @@ class Policy(_Frozen):
     therapies: tuple[Therapy, ...]
     diagnoses: tuple[Diagnosis, ...]
 
-    # Indexes built once at load, so a decision never scans the lists.
-    _therapies: dict[str, Therapy] = PrivateAttr(default_factory=dict)
-    _epochs: list[date] = PrivateAttr(default_factory=list)
-    _approved: list[frozenset[str]] = PrivateAttr(default_factory=list)
+    # Indexes built on first use and kept in the instance __dict__, so a decision never scans
+    # the lists (a pydantic private attribute would cost a __getattr__ on every read).
+    @cached_property
+    def therapy_index(self) -> dict[str, Therapy]:
+        return {t.key: t for t in self.therapies}
 
-    def model_post_init(self, context: object, /) -> None:
-        self._therapies = {t.key: t for t in self.therapies}
+    @cached_property
+    def diagnosis_epochs(self) -> tuple[list[date], list[frozenset[str]]]:
+        """Return the dates the approved list changes on, and the list from each of them."""
         changes = {date.min}
         for d in self.diagnoses:
             if d.effective_from is not None:
                 changes.add(d.effective_from)
             if d.effective_to is not None and d.effective_to < date.max:
                 changes.add(d.effective_to + timedelta(days=1))
-        self._epochs = sorted(changes)
-        self._approved = [
-            frozenset(d.code for d in self.diagnoses if d.in_effect(day)) for day in self._epochs
-        ]
+        epochs = sorted(changes)
+        approved = [frozenset(d.code for d in self.diagnoses if d.in_effect(day)) for day in epochs]
+        return epochs, approved
 
     @model_validator(mode="after")
     def _consistent(self) -> Policy:
@@ -128,7 +130,7 @@ class Policy(_Frozen):
 
     def therapy(self, key: str) -> Therapy | None:
         """Return the therapy named `key`, if the policy has one."""
-        return self._therapies.get(key)
+        return self.therapy_index.get(key)
 
     def therapy_for_procedure(self, code: str) -> Therapy | None:
         """Return the therapy whose CPT list holds `code`."""
@@ -136,7 +138,8 @@ class Policy(_Frozen):
 
     def approved_diagnoses(self, on: date) -> frozenset[str]:
         """Return the diagnosis codes approved on `on`."""
-        return self._approved[bisect_right(self._epochs, on) - 1]
+        epochs, approved = self.diagnosis_epochs
+        return approved[bisect_right(epochs, on) - 1]
 
     def in_effect(self, on: date) -> bool:
         """Return whether this policy governs requests starting on `on`."""

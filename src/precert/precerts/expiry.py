@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from precert.db import connection
 from precert.precerts import repository
 from precert.precerts.repository import PRECERTS
 from precert.rules.decision import Status
@@ -16,7 +17,7 @@ from precert.rules.reasons import Finding, Reason
 def expire_overdue(session: Session, *, today: date) -> int:
     """Move every overdue `awaiting_provider` request to `expired`; return how many."""
     awaiting = Status.AWAITING_PROVIDER.value
-    rows = session.connection().execute(
+    rows = connection(session).execute(
         select(PRECERTS)
         .where(PRECERTS.c.status == awaiting, PRECERTS.c.expires_on < today)
         .with_for_update()

@@ -11,11 +11,12 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Table, and_, bindparam, func, or_, select, update
+from sqlalchemy import ColumnElement, Table, and_, bindparam, func, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from precert.db import connection
 from precert.models import Precert, PrecertEvent, UnitLedger
 from precert.rules.decision import Status
 from precert.rules.facts import Authorization
@@ -52,24 +53,24 @@ _HELD = select(
 # Insert and update statements reserve the column names, so the parameters are b_*.
 _LEDGER_KEY: dict[str, Any] = {"participant_id": bindparam("b_pid"), "year_key": bindparam("b_key")}
 _LOCK_LEDGER = {
-    # Upserting the row takes its lock on PostgreSQL; SQLite's writers hold BEGIN IMMEDIATE.
     dialect: insert(LEDGERS)
     .values(**_LEDGER_KEY, authorized_units=0)
     .on_conflict_do_update(
         index_elements=[LEDGERS.c.participant_id, LEDGERS.c.year_key],
         set_={"authorized_units": LEDGERS.c.authorized_units},
     )
-    .returning(LEDGERS.c.authorized_units)
     for dialect, insert in (("postgresql", pg_insert), ("sqlite", sqlite_insert))
 }
-_ADD_TO_LEDGER = (
-    update(LEDGERS)
-    .where(
-        LEDGERS.c.participant_id == bindparam("b_pid"),
-        LEDGERS.c.year_key == bindparam("b_key"),
+_ADD_TO_LEDGER = {
+    dialect: insert(LEDGERS)
+    .values(**_LEDGER_KEY, authorized_units=bindparam("b_units"))
+    .on_conflict_do_update(
+        index_elements=[LEDGERS.c.participant_id, LEDGERS.c.year_key],
+        set_={"authorized_units": LEDGERS.c.authorized_units + bindparam("b_units")},
     )
-    .values(authorized_units=LEDGERS.c.authorized_units + bindparam("b_units"))
-)
+    for dialect, insert in (("postgresql", pg_insert), ("sqlite", sqlite_insert))
+}
+_HISTORY_ONE = select(EVENTS).where(EVENTS.c.precert_id == bindparam("id")).order_by(EVENTS.c.seq)
 
 
 def get(session: Session, precert_id: str, *, for_update: bool = False) -> Record | None:
@@ -77,25 +78,28 @@ def get(session: Session, precert_id: str, *, for_update: bool = False) -> Recor
     if not ID_PATTERN.fullmatch(precert_id):
         return None
     statement = _GET_LOCKED if for_update else _GET
-    row = session.connection().execute(statement, {"id": precert_id}).mappings().one_or_none()
+    row = connection(session).execute(statement, {"id": precert_id}).mappings().one_or_none()
     return dict(row) if row is not None else None
 
 
 def insert(session: Session, values: Record) -> None:
-    session.connection().execute(PRECERTS.insert(), values)
+    connection(session).execute(PRECERTS.insert(), values)
 
 
 def save(session: Session, precert: Record, changes: Record) -> None:
     """Write `changes` to the stored pre-certification and to `precert`."""
-    session.connection().execute(_UPDATE, {"_id": precert["id"], **changes})
+    connection(session).execute(_UPDATE, {"_id": precert["id"], **changes})
     precert.update(changes)
 
 
 def history(session: Session, precert_ids: Sequence[str]) -> dict[str, list[Record]]:
     """Return the transitions of each pre-certification, oldest first."""
     found: dict[str, list[Record]] = {pid: [] for pid in precert_ids}
+    if len(precert_ids) == 1:
+        rows = connection(session).execute(_HISTORY_ONE, {"id": precert_ids[0]}).mappings()
+    elif precert_ids:
+        rows = connection(session).execute(_HISTORY, {"ids": list(precert_ids)}).mappings()
     if precert_ids:
-        rows = session.connection().execute(_HISTORY, {"ids": list(precert_ids)}).mappings()
         for row in rows:
             found[row["precert_id"]].append(dict(row))
     return found
@@ -105,7 +109,7 @@ def authorizations(
     session: Session, participant_id: str, *, first: date, last: date
 ) -> list[Authorization]:
     """Return the units the participant holds from pre-certifications starting in [first, last]."""
-    rows = session.connection().execute(
+    rows = connection(session).execute(
         _HELD, {"participant_id": participant_id, "first": first, "last": last}
     )
     return [
@@ -115,18 +119,21 @@ def authorizations(
     ]
 
 
-def lock_ledger(session: Session, participant_id: str, year_key: str) -> int:
-    """Hold the participant's ledger row for the year until the transaction ends."""
-    connection = session.connection()
-    statement = _LOCK_LEDGER[connection.dialect.name]
-    params = {"b_pid": participant_id, "b_key": year_key}
-    return int(connection.execute(statement, params).scalar_one())
+def lock_ledger(session: Session, participant_id: str, year_key: str) -> None:
+    """Hold the participant's ledger row for the year until the transaction ends.
+
+    On PostgreSQL the upsert locks the row; on SQLite a writer already holds the database's
+    write lock from BEGIN IMMEDIATE, and `add_to_ledger` creates the row when it first counts.
+    """
+    conn = connection(session)
+    if conn.dialect.name != "sqlite":
+        conn.execute(_LOCK_LEDGER[conn.dialect.name], {"b_pid": participant_id, "b_key": year_key})
 
 
 def add_to_ledger(session: Session, participant_id: str, year_key: str, units: int) -> None:
-    session.connection().execute(
-        _ADD_TO_LEDGER, {"b_pid": participant_id, "b_key": year_key, "b_units": units}
-    )
+    conn = connection(session)
+    params = {"b_pid": participant_id, "b_key": year_key, "b_units": units}
+    conn.execute(_ADD_TO_LEDGER[conn.dialect.name], params)
 
 
 def search(
@@ -149,9 +156,9 @@ def search(
     if status:
         conditions.append(status_condition(status, today))
     where = and_(*conditions)
-    connection = session.connection()
-    total = connection.execute(select(func.count()).select_from(PRECERTS).where(where)).scalar()
-    rows = connection.execute(
+    conn = connection(session)
+    total = conn.execute(select(func.count()).select_from(PRECERTS).where(where)).scalar()
+    rows = conn.execute(
         select(PRECERTS)
         .where(where)
         .order_by(PRECERTS.c.created_at.desc(), PRECERTS.c.id)
@@ -205,5 +212,5 @@ def add_event(
         "policy_version": precert["policy_version"],
         "note": note,
     }
-    session.connection().execute(EVENTS.insert(), event)
+    connection(session).execute(EVENTS.insert(), event)
     history.append(event)

@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from precert.api import ContextDep, json_body
+from precert.api import in_transaction, json_body
 from precert.common.responses import json_response
 from precert.precerts import completion, review, service
 from precert.precerts.schemas import (
@@ -34,7 +34,8 @@ def _body(model: type[Any]) -> dict[str, Any]:
         "requestBody": {
             "required": True,
             "content": {"application/json": {"schema": model.model_json_schema()}},
-        }
+        },
+        "security": [{"bearer": []}],
     }
 
 
@@ -46,9 +47,10 @@ def _body(model: type[Any]) -> dict[str, Any]:
     openapi_extra=_body(ReferralIn),
     summary="Step 1: the prescribing physician starts a request",
 )
-async def start(request: Request, ctx: ContextDep) -> Response:
+async def start(request: Request) -> Response:
     body = await json_body(request)
-    return json_response(service.start_referral(ctx, body), 201)
+    found = await in_transaction(request, lambda ctx: service.start_referral(ctx, body))
+    return json_response(found, 201)
 
 
 @router.post(
@@ -58,9 +60,13 @@ async def start(request: Request, ctx: ContextDep) -> Response:
     openapi_extra=_body(CompletionIn),
     summary="Step 2: the performing provider completes the request",
 )
-async def complete(precert_id: str, request: Request, ctx: ContextDep) -> Response:
+async def complete(precert_id: str, request: Request) -> Response:
     body = await json_body(request)
-    return json_response(completion.complete_referral(ctx, precert_id, body))
+    return json_response(
+        await in_transaction(
+            request, lambda ctx: completion.complete_referral(ctx, precert_id, body)
+        )
+    )
 
 
 @router.post(
@@ -70,9 +76,11 @@ async def complete(precert_id: str, request: Request, ctx: ContextDep) -> Respon
     openapi_extra=_body(ReviewIn),
     summary="Staff decide a pended request",
 )
-async def decide(precert_id: str, request: Request, ctx: ContextDep) -> Response:
+async def decide(precert_id: str, request: Request) -> Response:
     body = await json_body(request)
-    return json_response(review.review(ctx, precert_id, body))
+    return json_response(
+        await in_transaction(request, lambda ctx: review.review(ctx, precert_id, body))
+    )
 
 
 @router.post(
@@ -82,31 +90,47 @@ async def decide(precert_id: str, request: Request, ctx: ContextDep) -> Response
     openapi_extra=_body(CancellationIn),
     summary="Cancel a request; an approved one releases its units",
 )
-async def cancel(precert_id: str, request: Request, ctx: ContextDep) -> Response:
+async def cancel(precert_id: str, request: Request) -> Response:
     body = await json_body(request)
-    return json_response(review.cancel(ctx, precert_id, body))
+    return json_response(
+        await in_transaction(request, lambda ctx: review.cancel(ctx, precert_id, body))
+    )
 
 
-@router.get("/{precert_id}", response_model=PrecertOut, responses=ERRORS)
-async def read(precert_id: str, ctx: ContextDep) -> Response:
-    return json_response(service.read(ctx, precert_id))
+@router.get(
+    "/{precert_id}",
+    response_model=PrecertOut,
+    responses=ERRORS,
+    openapi_extra={"security": [{"bearer": []}]},
+)
+async def read(precert_id: str, request: Request) -> Response:
+    return json_response(
+        await in_transaction(request, lambda ctx: service.read(ctx, precert_id), write=False)
+    )
 
 
-@router.get("", response_model=PrecertList, responses=ERRORS)
+@router.get(
+    "",
+    response_model=PrecertList,
+    responses=ERRORS,
+    openapi_extra={"security": [{"bearer": []}]},
+)
 async def find(
-    ctx: ContextDep,
+    request: Request,
     participant_id: str | None = None,
     status: str | None = None,
     therapy: str | None = None,
     limit: int = Query(100, ge=1, le=500),
     offset: int = Query(0, ge=0),
 ) -> Response:
-    found = service.find(
-        ctx,
-        participant_id=participant_id,
-        status=status,
-        therapy=therapy,
-        limit=limit,
-        offset=offset,
-    )
-    return json_response(found)
+    def work(ctx: Any) -> dict[str, Any]:
+        return service.find(
+            ctx,
+            participant_id=participant_id,
+            status=status,
+            therapy=therapy,
+            limit=limit,
+            offset=offset,
+        )
+
+    return json_response(await in_transaction(request, work, write=False))

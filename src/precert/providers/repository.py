@@ -7,6 +7,7 @@ from typing import cast
 from sqlalchemy import Table, bindparam, select
 from sqlalchemy.orm import Session
 
+from precert.db import connection
 from precert.models import EnrollmentSpan, Provider
 from precert.rules import facts
 
@@ -21,7 +22,7 @@ _FACTS = (
 
 def facts_of(session: Session, npi: str) -> facts.Provider | None:
     """Return the provider as the rules see them: type and enrollment spans."""
-    rows = session.connection().execute(_FACTS, {"npi": npi}).all()
+    rows = connection(session).execute(_FACTS, {"npi": npi}).all()
     if not rows:
         return None
     spans = tuple(facts.Span(start, end) for _, start, end in rows if start is not None)

@@ -16,7 +16,7 @@ def add_months(start: date, months: int) -> date:
     index = start.year * 12 + (start.month - 1) + months
     year, month = divmod(index, 12)
     month += 1
-    if start.day <= calendar.monthrange(year, month)[1]:
+    if start.day <= 28 or start.day <= calendar.monthrange(year, month)[1]:
         return date(year, month, start.day)
     return date(year, month, calendar.monthrange(year, month)[1]) + timedelta(days=1)
 

@@ -11,6 +11,7 @@ from sqlalchemy import Table, bindparam, select
 from sqlalchemy.orm import Session
 
 from precert.common.actor import Actor, Role
+from precert.db import connection
 from precert.errors import FieldProblem, validation_error
 from precert.models import Provider, User
 from precert.rules.codes import check_npi
@@ -95,7 +96,7 @@ def rotate_token(session: Session, user: User) -> str:
 def actor_for_token(session: Session, token: str) -> Actor | None:
     """Return the active user holding `token`, as an actor."""
     row = (
-        session.connection()
+        connection(session)
         .execute(_ACTOR_BY_TOKEN, {"token_hash": hash_token(token)})
         .one_or_none()
     )
