@@ -153,11 +153,9 @@ def users_add(
 def _hash_password(password: str | None) -> str | None:
     if password is None:
         return None
-    try:
-        from argon2 import PasswordHasher
-    except ImportError:  # the portal brings argon2-cffi
-        raise click.UsageError("--password needs argon2-cffi installed") from None
-    return PasswordHasher().hash(password)
+    from argon2 import PasswordHasher
+
+    return str(PasswordHasher().hash(password))
 
 
 @main.group()
