@@ -57,6 +57,16 @@ def _nul_fields(value: Any, name: str = "") -> list[str]:
     return []
 
 
+def check_at_most(
+    body: Any, field: str, most: int, problems: list[FieldProblem], *, what: str
+) -> None:
+    """Note `field` when it holds more than `most` (units, or items of a list) in the raw body."""
+    value = body.get(field) if isinstance(body, dict) else None
+    size = len(value) if isinstance(value, list) else value
+    if isinstance(size, int) and not isinstance(size, bool) and size > most:
+        problems.append(FieldProblem(field, f"must be at most {most} {what}"))
+
+
 def raise_if(problems: list[FieldProblem]) -> None:
     if problems:
         raise validation_error(problems)

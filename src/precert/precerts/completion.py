@@ -7,7 +7,7 @@ from typing import Any
 
 from precert.common.actor import Role
 from precert.common.context import Context
-from precert.common.parsing import parse, raise_if
+from precert.common.parsing import check_at_most, parse, raise_if
 from precert.errors import FieldProblem, conflict
 from precert.participants import repository as participants
 from precert.precerts import access, repository
@@ -56,6 +56,8 @@ def complete_referral(ctx: Context, precert_id: str, body: Any) -> dict[str, Any
                     "Pre-Certification Unit may enter a retroactive start date",
                 )
             )
+    most = (policy or ctx.current_policy()).max_units_per_request
+    check_at_most(body, "units", most, problems, what="units")
     raise_if(problems)
     assert request is not None and policy is not None
 

@@ -24,7 +24,7 @@ class ReferralIn(_In):
     participant_id: ParticipantId
     prescriber_npi: Npi
     therapy: StrictStr
-    diagnosis_codes: list[Icd10Code] = Field(min_length=1, max_length=12)
+    diagnosis_codes: list[Icd10Code] = Field(min_length=1)  # at most: the policy says
     plan_of_care_date: IsoDate
     start_date: IsoDate
     priority: Literal["standard", "expedited"] = "standard"
@@ -41,7 +41,7 @@ class CompletionIn(_In):
 
     provider_npi: Npi
     procedure_codes: list[CptCode] = Field(min_length=1, max_length=20)
-    units: StrictInt = Field(ge=1, le=120)
+    units: StrictInt = Field(ge=1)  # at most: the policy says
     start_date: IsoDate
     channel: Literal["api", "phone", "web"] | None = None
 
@@ -55,7 +55,7 @@ class ReviewIn(_In):
     """Staff decide a pended request."""
 
     decision: Literal["approve", "deny"]
-    units: StrictInt | None = Field(default=None, ge=1, le=120)
+    units: StrictInt | None = Field(default=None, ge=1)  # at most: the units requested
     note: StrictStr = Field(min_length=1, max_length=4000)
     channel: Literal["api", "phone", "web"] | None = None
 

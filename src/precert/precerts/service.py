@@ -9,7 +9,7 @@ from typing import Any
 
 from precert.common.actor import Role
 from precert.common.context import Context
-from precert.common.parsing import parse, raise_if
+from precert.common.parsing import check_at_most, parse, raise_if
 from precert.errors import FieldProblem
 from precert.participants import repository as participants
 from precert.policy.models import Policy
@@ -43,7 +43,9 @@ def start_referral(ctx: Context, body: Any) -> dict[str, Any]:
     # every problem is reported at once.
     _check_participant(ctx, raw.get("participant_id"), problems)
     policy = ctx.policy_on(request.start_date, "start_date", problems) if request else None
-    _check_therapy(policy or ctx.current_policy(), raw.get("therapy"), problems)
+    rules = policy or ctx.current_policy()
+    _check_therapy(rules, raw.get("therapy"), problems)
+    check_at_most(raw, "diagnosis_codes", rules.max_diagnosis_codes, problems, what="codes")
     if request is None:
         raise_if(problems)
     assert request is not None
