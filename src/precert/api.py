@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from fastapi import Request
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
@@ -46,9 +47,17 @@ async def in_transaction(
             )
             return work(ctx)
 
+    def once_more_if_disconnected() -> T:
+        try:
+            return unit()
+        except DBAPIError as exc:
+            if not exc.connection_invalidated:
+                raise
+            return unit()  # the pool dropped a dead connection; nothing was written
+
     if state.engine.dialect.name == "sqlite":
         return unit()
-    return await run_in_threadpool(unit)
+    return await run_in_threadpool(once_more_if_disconnected)
 
 
 def authenticate(session: Session, header: str) -> Actor:

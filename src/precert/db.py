@@ -48,7 +48,11 @@ def make_engine(url: str, *, pool_size: int = 10) -> Engine:
             conn.exec_driver_sql(f"BEGIN {mode}")
 
         return engine
-    return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+    # No ping before each checkout (a round trip per request): a connection the server dropped
+    # fails once, is discarded, and the request's unit of work is run again (api.in_transaction).
+    return create_engine(
+        url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=False, pool_recycle=1800
+    )
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
