@@ -22,10 +22,6 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
 
 
-def is_sqlite(engine: Engine) -> bool:
-    return engine.dialect.name == "sqlite"
-
-
 def make_engine(url: str, *, pool_size: int = 10) -> Engine:
     """Create the engine; on SQLite, writers take the lock when they begin (BEGIN IMMEDIATE)."""
     if url.startswith("sqlite"):

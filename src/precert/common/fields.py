@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 from pydantic import BeforeValidator, ValidationError
 
-from precert.errors import DomainError, FieldProblem, validation_error
+from precert.errors import FieldProblem
 from precert.rules.codes import check_npi, check_participant_id, normalize_cpt, normalize_icd10
 
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -73,7 +73,3 @@ def problems_of(exc: ValidationError) -> list[FieldProblem]:
             message = f"must list at most {context['max_length']} item(s)"
         problems.append(FieldProblem(field_name(tuple(err["loc"])), message))
     return problems
-
-
-def reject(problems: list[FieldProblem]) -> DomainError:
-    return validation_error(problems)

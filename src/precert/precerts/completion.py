@@ -40,6 +40,14 @@ def complete_referral(ctx: Context, precert_id: str, body: Any) -> dict[str, Any
     policy = None
     if request is not None:
         policy = ctx.policy_on(request.start_date, "start_date", problems)
+        if policy is not None and policy.therapy(precert["therapy"]) is None:
+            problems.append(
+                FieldProblem(
+                    "start_date",
+                    f"the policy in effect on {request.start_date} ({policy.version}) does not "
+                    f"cover {precert['therapy']}",
+                )
+            )
         if request.start_date < precert["referral_start_date"]:
             problems.append(
                 FieldProblem(
