@@ -8,7 +8,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Generic, Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
+
+from sqlalchemy import select
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from precert.common.fields import parse_iso_date
 
@@ -144,3 +147,15 @@ def group_rows(
 
 def sorted_spans(spans: Iterable[Span]) -> list[Span]:
     return sorted(set(spans), key=lambda s: (s[0], s[1] or date.max))
+
+
+def prefetch(
+    session: Session, column: InstrumentedAttribute[str], keys: list[str], *, chunk: int = 500
+) -> dict[str, Any]:
+    """Return the stored rows whose `column` is one of `keys`, by key, a chunk per query."""
+    model = column.class_
+    found: dict[str, Any] = {}
+    for index in range(0, len(keys), chunk):
+        for row in session.scalars(select(model).where(column.in_(keys[index : index + chunk]))):
+            found[getattr(row, column.key)] = row
+    return found

@@ -13,6 +13,7 @@ from precert.common.roster import (
     RowError,
     date_column,
     group_rows,
+    prefetch,
     read_roster,
     required,
     sorted_spans,
@@ -82,8 +83,9 @@ def load_participants(
     if problems:
         return {}, sorted(problems, key=lambda p: p.line)
     counts = {"added": 0, "updated": 0, "unchanged": 0}
+    stored_rows = prefetch(session, Participant.participant_id, list(grouped))
     for pid, (row, spans) in grouped.items():
-        existing = session.get(Participant, pid)
+        existing = stored_rows.get(pid)
         if existing is None:
             existing = Participant(participant_id=pid)
             session.add(existing)

@@ -13,6 +13,7 @@ from precert.common.roster import (
     RowError,
     date_column,
     group_rows,
+    prefetch,
     read_roster,
     required,
     sorted_spans,
@@ -76,8 +77,9 @@ def load_providers(
     if problems:
         return {}, sorted(problems, key=lambda p: p.line)
     counts = {"added": 0, "updated": 0, "unchanged": 0}
+    stored_rows = prefetch(session, Provider.npi, list(grouped))
     for npi, (row, spans) in grouped.items():
-        existing = session.get(Provider, npi)
+        existing = stored_rows.get(npi)
         if existing is None:
             existing = Provider(npi=npi)
             session.add(existing)
