@@ -231,6 +231,20 @@ def test_completing_a_denied_request_is_a_409_not_open(scenario: Scenario) -> No
     assert_error(r, 409, "PRECERT_NOT_OPEN")
 
 
+def test_provider_completing_a_request_denied_at_step_1_gets_a_409_not_open(
+    scenario: Scenario,
+) -> None:
+    denied = scenario.start(diagnosis_codes=["Z00.00"])
+    assert denied["status"] == "denied"
+    r = scenario.post_complete(denied["id"], scenario.completion(), as_="pt")
+    assert_error(r, 409, "PRECERT_NOT_OPEN")
+    assert_error(
+        scenario.post_complete(denied["id"], scenario.completion("chiropractic"), as_="chiro"),
+        404,
+        "NOT_FOUND",
+    )
+
+
 def test_completion_is_accepted_on_the_last_day_of_the_wait(scenario: Scenario) -> None:
     first = scenario.start()
     with scenario.later(date(2026, 5, 31)) as later:

@@ -14,8 +14,6 @@ from precert.precerts.repository import PRECERTS, Record
 from precert.rules.codes import npi_check_digit_ok
 from precert.rules.decision import Status
 
-_FINDABLE = (Status.AWAITING_PROVIDER.value, Status.EXPIRED.value)
-
 
 def require_role(actor: Actor, *roles: Role) -> None:
     if actor.role not in roles:
@@ -47,12 +45,9 @@ def can_see(actor: Actor, precert: Record, *, open_therapies: list[str], today: 
     if actor.role is Role.PROVIDER:
         if precert["provider_npi"] is not None and precert["provider_npi"] == actor.npi:
             return True
-        # Requests still waiting for step 2 (or that waited too long), of its therapies.
-        return (
-            precert["provider_npi"] is None
-            and precert["status"] in _FINDABLE
-            and precert["therapy"] in open_therapies
-        )
+        # A request no provider has taken yet, of a therapy its type performs: while open it
+        # may complete it; otherwise it learns why not (expired, denied at step 1, cancelled).
+        return precert["provider_npi"] is None and precert["therapy"] in open_therapies
     return False
 
 
