@@ -121,7 +121,7 @@ async def find(
     status: str | None = None,
     therapy: str | None = None,
     limit: int = Query(100, ge=1, le=500),
-    offset: int = Query(0, ge=0),
+    offset: int = Query(0, ge=0, le=1_000_000),
 ) -> Response:
     def work(ctx: Any) -> dict[str, Any]:
         return service.find(
