@@ -164,14 +164,17 @@ def policy() -> None:
 
 
 @policy.command("show")
-@click.option("--on", "on", default=None, help="date (YYYY-MM-DD); default today in Missouri")
+@click.argument("day", required=False, metavar="[DATE]")
+@click.option(
+    "--on", "--date", "on", default=None, help="date (YYYY-MM-DD); default today in Missouri"
+)
 @click.option("--json", "as_json", is_flag=True, help="print the policy as JSON")
-def policy_show(on: str | None, as_json: bool) -> None:
-    """Print the policy in effect on a date."""
+def policy_show(day: str | None, on: str | None, as_json: bool) -> None:
+    """Print the policy in effect on DATE (or --on DATE; default today in Missouri)."""
     settings = _settings()
-    day = _date_option(on, settings)
+    when = _date_option(on or day, settings)
     try:
-        current = _policies(settings).in_effect(day)
+        current = _policies(settings).in_effect(when)
     except (LookupError, PolicyError) as exc:
         raise click.ClickException(str(exc)) from None
     if as_json:
@@ -179,7 +182,7 @@ def policy_show(on: str | None, as_json: bool) -> None:
         return
     from precert.policy.show import render
 
-    click.echo(render(current, day))
+    click.echo(render(current, when))
 
 
 @policy.command("lint")

@@ -322,6 +322,13 @@ def test_policy_show_after_the_icd10_change(cli: Cli) -> None:
     assert diagnosis_mark(out, "M54.59") == "approved"
 
 
+@pytest.mark.parametrize("how", [["2021-10-01"], ["--date", "2021-10-01"]])
+def test_policy_show_takes_the_date_as_an_argument_or_date_option(cli: Cli, how: list[str]) -> None:
+    out = cli("policy", "show", *how).output
+    assert "shown for 2021-10-01" in out
+    assert diagnosis_mark(out, "M54.5") == "not approved"
+
+
 def test_policy_show_json(cli: Cli) -> None:
     import json
 
