@@ -26,8 +26,8 @@ def present(
     precert: Record, events: list[Record], *, today: date, policies: PolicyBook
 ) -> dict[str, Any]:
     """Return the pre-certification as the API shows it."""
-    policy = policies.by_version(precert["policy_version"])
-    minutes = policy.minutes_per_unit if policy else 15
+    policy = policies.by_version(precert["policy_version"]) or policies.policies[-1]
+    minutes = policy.minutes_per_unit
     status = effective_status(precert, today)
     return {
         "id": precert["id"],
