@@ -25,7 +25,11 @@ class Base(DeclarativeBase):
 def make_engine(url: str, *, pool_size: int = 10) -> Engine:
     """Create the engine; on SQLite, writers take the lock when they begin (BEGIN IMMEDIATE)."""
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+        engine = create_engine(
+            url,
+            connect_args={"timeout": 30, "check_same_thread": False},
+            hide_parameters=True,  # errors in the log never carry names, birth dates or diagnoses
+        )
 
         @event.listens_for(engine, "connect")
         def _connect(dbapi_connection: Any, _record: Any) -> None:
@@ -47,7 +51,12 @@ def make_engine(url: str, *, pool_size: int = 10) -> Engine:
     # No ping before each checkout (a round trip per request): a connection the server dropped
     # fails once, is discarded, and the request's unit of work is run again (api.in_transaction).
     return create_engine(
-        url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=False, pool_recycle=1800
+        url,
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        pool_pre_ping=False,
+        pool_recycle=1800,
+        hide_parameters=True,
     )
 
 
