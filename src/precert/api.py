@@ -22,10 +22,8 @@ from precert.users.service import actor_for_token
 T = TypeVar("T")
 
 
-async def in_transaction(
-    request: Request, work: Callable[[Context], T], *, write: bool = True
-) -> T:
-    """Authenticate and run `work` in one transaction: commit on success, roll back on error.
+async def run_unit(request: Request, work: Callable[[Session], T], *, write: bool) -> T:
+    """Run `work` in one transaction: commit on success, roll back on error.
 
     The body must already be read: no `await` comes between BEGIN and COMMIT, so no request
     holds SQLite's write lock while it waits on the network. On SQLite the unit runs on the
@@ -33,19 +31,10 @@ async def in_transaction(
     PostgreSQL it runs in a worker thread, so concurrent requests overlap their round trips.
     """
     state = request.app.state
-    header = request.headers.get("authorization", "")
-    settings = state.settings
 
     def unit() -> T:
         with transaction(state.sessions, write=write) as session:
-            ctx = Context(
-                session=session,
-                actor=authenticate(session, header),
-                policies=state.policies,
-                today=settings.current_date(),
-                now=datetime.now(UTC),
-            )
-            return work(ctx)
+            return work(session)
 
     def once_more_if_disconnected() -> T:
         try:
@@ -58,6 +47,27 @@ async def in_transaction(
     if state.engine.dialect.name == "sqlite":
         return unit()
     return await run_in_threadpool(once_more_if_disconnected)
+
+
+async def in_transaction(
+    request: Request, work: Callable[[Context], T], *, write: bool = True
+) -> T:
+    """Authenticate the bearer token and run `work` in one unit of work (see `run_unit`)."""
+    state = request.app.state
+    header = request.headers.get("authorization", "")
+
+    def with_actor(session: Session) -> T:
+        return work(
+            Context(
+                session=session,
+                actor=authenticate(session, header),
+                policies=state.policies,
+                today=state.settings.current_date(),
+                now=datetime.now(UTC),
+            )
+        )
+
+    return await run_unit(request, with_actor, write=write)
 
 
 def authenticate(session: Session, header: str) -> Actor:

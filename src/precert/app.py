@@ -10,6 +10,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from precert.common.fields import field_name
@@ -19,6 +20,8 @@ from precert.errors import DomainError, FieldProblem, validation_error
 from precert.participants.views import router as participants_router
 from precert.policy.loader import default_policy_book, load_policy_book
 from precert.precerts.views import router as precerts_router
+from precert.users.pages import router as portal_router
+from precert.web.templating import STATIC_DIR
 
 log = logging.getLogger("precert")
 
@@ -52,6 +55,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(precerts_router)
     _declare_bearer_auth(app)
     app.include_router(participants_router)
+    app.include_router(portal_router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     _install_error_handlers(app)
 
     @app.get("/healthz", include_in_schema=False)

@@ -153,9 +153,9 @@ def users_add(
 def _hash_password(password: str | None) -> str | None:
     if password is None:
         return None
-    from argon2 import PasswordHasher
+    from precert.users.sign_in import hash_password
 
-    return str(PasswordHasher().hash(password))
+    return hash_password(password)
 
 
 @main.group()

@@ -19,6 +19,13 @@ class Settings(BaseSettings):
     policy_dir: Path | None = None
     log_level: str = "INFO"
     db_pool_size: int = 10
+    # The portal's sign-in: cookies marked Secure when served over HTTPS, idle and absolute
+    # session limits, and the lock-out after repeated failures.
+    secure_cookies: bool = False
+    session_idle_minutes: int = 30
+    session_max_hours: int = 12
+    sign_in_max_failures: int = 5
+    sign_in_lockout_minutes: int = 15
 
     def current_date(self) -> date:
         """Return today's date in Missouri (or the pinned date)."""

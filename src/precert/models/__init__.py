@@ -5,6 +5,7 @@ from precert.models.participant import EligibilitySpan, Participant
 from precert.models.precert import Precert, PrecertEvent
 from precert.models.provider import EnrollmentSpan, Provider
 from precert.models.user import User
+from precert.models.web_session import WebSession
 
 __all__ = [
     "EligibilitySpan",
@@ -15,4 +16,5 @@ __all__ = [
     "Provider",
     "UnitLedger",
     "User",
+    "WebSession",
 ]

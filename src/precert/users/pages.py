@@ -1,0 +1,145 @@
+"""Portal pages of signing in and out, and the signed-in home page."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import UTC, datetime
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.orm import Session
+
+from precert.api import run_unit
+from precert.users.sign_in import PortalUser, end_session, portal_user, same_token, sign_in
+from precert.web.templating import NAVIGATION, page
+
+router = APIRouter(include_in_schema=False)
+
+SESSION_COOKIE = "precert_session"
+LOGIN_CSRF_COOKIE = "precert_login_csrf"
+
+
+def _cookie(response: Response, request: Request, name: str, value: str) -> None:
+    response.set_cookie(
+        name,
+        value,
+        httponly=True,
+        samesite="lax",
+        secure=request.app.state.settings.secure_cookies,
+        path="/",
+    )
+
+
+def _login_page(
+    request: Request,
+    *,
+    problem: str | None = None,
+    notice: str | None = None,
+    username: str = "",
+    status: int = 200,
+) -> Response:
+    token = request.cookies.get(LOGIN_CSRF_COOKIE) or secrets.token_urlsafe(32)
+    context = {
+        "user": None,
+        "login_csrf": token,
+        "problem": problem,
+        "notice": notice,
+        "username": username,
+    }
+    response = page(request, "login.html", context, status=status)
+    _cookie(response, request, LOGIN_CSRF_COOKIE, token)
+    return response
+
+
+def _refused(request: Request, back: str) -> Response:
+    problem = "The form had expired or did not come from this site. Nothing was changed."
+    return page(
+        request, "refused.html", {"user": None, "problem": problem, "back": back}, status=403
+    )
+
+
+@router.get("/login")
+async def login_form(request: Request) -> Response:
+    notice = (
+        "Your session ended; please sign in again." if request.query_params.get("ended") else None
+    )
+    return _login_page(request, notice=notice)
+
+
+@router.post("/login")
+async def login(request: Request) -> Response:
+    form = await request.form()
+    given = form.get("csrf_token")
+    expected = request.cookies.get(LOGIN_CSRF_COOKIE)
+    if not expected or not same_token(expected, given if isinstance(given, str) else None):
+        return _refused(request, "/login")
+    username = str(form.get("username") or "").strip()
+    password = str(form.get("password") or "")
+    settings = request.app.state.settings
+
+    def attempt(session: Session) -> Any:
+        return sign_in(
+            session,
+            username=username,
+            password=password,
+            now=datetime.now(UTC),
+            settings=settings,
+        )
+
+    outcome = await run_unit(request, attempt, write=True)
+    if outcome.session_key is None:
+        return _login_page(request, problem=outcome.problem, username=username, status=401)
+    response = RedirectResponse("/", status_code=303)
+    _cookie(response, request, SESSION_COOKIE, outcome.session_key)
+    response.delete_cookie(LOGIN_CSRF_COOKIE, path="/")
+    return response
+
+
+@router.post("/logout")
+async def logout(request: Request) -> Response:
+    form = await request.form()
+    key = request.cookies.get(SESSION_COOKIE)
+    given = form.get("csrf_token")
+
+    def end(session: Session) -> bool:
+        if not key:
+            return True
+        user = portal_user(session, key, now=datetime.now(UTC), settings=request.app.state.settings)
+        if user is None:
+            return True  # already ended: nothing to sign out of
+        if not same_token(user.csrf_token, given if isinstance(given, str) else None):
+            return False
+        end_session(session, key, now=datetime.now(UTC))
+        return True
+
+    if not await run_unit(request, end, write=True):
+        return _refused(request, "/")
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+@router.get("/")
+async def home(request: Request) -> Response:
+    key = request.cookies.get(SESSION_COOKIE)
+    settings = request.app.state.settings
+
+    def who(session: Session) -> PortalUser | None:
+        if not key:
+            return None
+        return portal_user(session, key, now=datetime.now(UTC), settings=settings)
+
+    user = await run_unit(request, who, write=True)
+    if user is None:
+        target = "/login?ended=1" if key else "/login"
+        response = RedirectResponse(target, status_code=303)
+        if key:
+            response.delete_cookie(SESSION_COOKIE, path="/")
+        return response
+    context = {
+        "user": user.actor,
+        "csrf_token": user.csrf_token,
+        "navigation": NAVIGATION.get(user.actor.role.value, []),
+    }
+    return page(request, "home.html", context)
