@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from pathlib import Path
 
 from sqlalchemy import select
@@ -13,17 +14,18 @@ from precert.participants.roster import load_participants
 from precert.policy.loader import PolicyBook
 from precert.providers.roster import load_providers
 from precert.users.service import add_user, rotate_token
+from precert.users.sign_in import hash_password
 
 HERE = Path(__file__).parent
 
 DEMO_USERS = (
-    ("physician", "Dr. Avery Synth (demo)", "1000000012"),
-    ("physician", "Dr. Blake Synth (demo)", "1000000020"),
-    ("provider", "Show-Me Physical Therapy (demo)", "2000000010"),
-    ("provider", "Ozark Chiropractic (demo)", "2000000028"),
-    ("provider", "Gateway Acupuncture (demo)", "2000000036"),
-    ("staff", "Pre-Certification Unit (demo)", None),
-    ("admin", "Administrator (demo)", None),
+    ("physician", "Dr. Avery Synth (demo)", "1000000012", "avery"),
+    ("physician", "Dr. Blake Synth (demo)", "1000000020", "blake"),
+    ("provider", "Show-Me Physical Therapy (demo)", "2000000010", "showme-pt"),
+    ("provider", "Ozark Chiropractic (demo)", "2000000028", "ozark-chiro"),
+    ("provider", "Gateway Acupuncture (demo)", "2000000036", "gateway-acu"),
+    ("staff", "Pre-Certification Unit (demo)", None, "pcu-staff"),
+    ("admin", "Administrator (demo)", None, "admin"),
 )
 
 
@@ -40,13 +42,29 @@ def load_demo(settings: Settings, policies: PolicyBook) -> list[str]:
         counts, problems = load_providers(session, HERE / "providers.csv", provider_types=kinds)
         assert not problems, problems
         lines.append(f"demo providers: {counts}")
-        lines.append("demo users (tokens are new each run; the old ones stop working):")
-        for role, name, npi in DEMO_USERS:
-            user = session.scalar(select(User).where(User.name == name, User.role == role))
+        lines.append(
+            "demo users: sign in at /login, or send the token to the API "
+            "(both are new each run; the old ones stop working):"
+        )
+        for role, name, npi, username in DEMO_USERS:
+            password = secrets.token_urlsafe(9)
+            user = session.scalar(select(User).where(User.username == username))
             if user is None:
-                user, token = add_user(session, role=role, name=name, npi=npi)
+                user, token = add_user(
+                    session,
+                    role=role,
+                    name=name,
+                    npi=npi,
+                    username=username,
+                    password_hash=hash_password(password),
+                )
             else:
                 token = rotate_token(session, user)
-            lines.append(f"  {role:<10} {name:<34} NPI {npi or '-':<10}  token {token}")
+                user.password_hash = hash_password(password)
+                user.failed_logins, user.locked_until = 0, None
+            lines.append(
+                f"  {role:<10} {username:<12} password {password:<12}  NPI {npi or '-':<10}  "
+                f"token {token}"
+            )
     engine.dispose()
     return lines
