@@ -44,3 +44,24 @@ def test_two_steps_approve(world: World, client) -> None:
     r = client.get(f"/api/v1/participants/{pid}/units", headers=h_pt)
     assert r.json()["authorized"] == 8 and r.json()["remaining"] == 112
     assert date(2026, 1, 1).isoformat() == r.json()["benefit_year"]["start"]
+
+
+def test_answers_match_the_schemas_openapi_publishes(world: World, client) -> None:
+    from precert.precerts.schemas import PrecertList, PrecertOut
+
+    pid = world.participant()
+    doc = world.provider(1, "physician")
+    staff = world.user("staff")
+    body = {
+        "participant_id": pid,
+        "prescriber_npi": doc,
+        "therapy": "acupuncture",
+        "diagnosis_codes": ["M54.2"],
+        "plan_of_care_date": "2026-03-01",
+        "start_date": "2026-03-10",
+    }
+    created = client.post("/api/v1/precerts", headers=staff, json=body)
+    assert created.status_code == 201
+    PrecertOut.model_validate(created.json())
+    found = client.get("/api/v1/precerts", headers=staff).json()
+    assert PrecertList.model_validate(found).total == 1

@@ -180,3 +180,9 @@ def test_the_same_user_signs_in_to_the_portal_and_uses_the_api(
         assert sign_in(client, username="both").status_code == 303
         api = client.get("/api/v1/precerts", headers={"Authorization": f"Bearer {token}"})
     assert api.status_code == 200
+
+
+def test_a_username_with_a_nul_character_is_a_wrong_username_not_an_error(portal: Portal) -> None:
+    with portal.client() as client:
+        answer = sign_in(client, username="dr\x00test")
+    assert answer.status_code == 401 and "not right" in answer.text

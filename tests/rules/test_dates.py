@@ -9,6 +9,7 @@ import pytest
 from precert.policy.models import BenefitYearKind
 from precert.rules.dates import (
     add_months,
+    age_on,
     benefit_year,
     benefit_year_for_label,
     birthday,
@@ -132,3 +133,19 @@ def test_ledger_key_names_one_row_per_benefit_year(
     kind: BenefitYearKind, on: date, key: str
 ) -> None:
     assert ledger_key(kind, on) == key
+
+
+@pytest.mark.parametrize(
+    ("birth", "on", "age"),
+    [
+        (date(2005, 6, 15), date(2026, 6, 14), 20),
+        (date(2005, 6, 15), date(2026, 6, 15), 21),
+        (date(2004, 2, 29), date(2025, 2, 28), 20),
+        (date(2004, 2, 29), date(2025, 3, 1), 21),
+        (date(2004, 2, 29), date(2028, 2, 29), 24),
+    ],
+)
+def test_age_on_counts_whole_years_by_the_same_anniversaries_as_birthday(
+    birth: date, on: date, age: int
+) -> None:
+    assert age_on(birth, on) == age

@@ -12,7 +12,8 @@ from precert.participants import repository
 from precert.policy.models import BenefitYearKind
 from precert.precerts import repository as precerts
 from precert.rules.codes import PARTICIPANT_ID_PATTERN
-from precert.rules.dates import add_months, benefit_year_for_label, birthday
+from precert.rules.dates import add_months, age_on, benefit_year_for_label, birthday
+from precert.rules.facts import Span
 from precert.rules.ledger import units_charged
 
 
@@ -61,27 +62,16 @@ def profile(ctx: Context, participant_id: str) -> dict[str, Any]:
     if participant is None:
         raise not_found(f"Participant {participant_id}")
     policy = ctx.current_policy()
-    age = (
-        ctx.today.year
-        - participant.birth_date.year
-        - (
-            (ctx.today.month, ctx.today.day)
-            < (participant.birth_date.month, participant.birth_date.day)
-        )
-    )
-    spans = [{"start": s.start_date, "end": s.end_date} for s in participant.eligibility]
+    eligibility = tuple(Span(s.start_date, s.end_date) for s in participant.eligibility)
     return {
         "participant_id": participant.participant_id,
         "first_name": participant.first_name,
         "last_name": participant.last_name,
         "birth_date": participant.birth_date,
-        "age": age,
+        "age": age_on(participant.birth_date, ctx.today),
         "turns_minimum_age_on": birthday(participant.birth_date, policy.minimum_age),
-        "eligible_today": any(
-            s.start_date <= ctx.today and (s.end_date is None or ctx.today <= s.end_date)
-            for s in participant.eligibility
-        ),
-        "eligibility": spans,
+        "eligible_today": any(span.covers(ctx.today) for span in eligibility),
+        "eligibility": [{"start": s.start, "end": s.end} for s in eligibility],
     }
 
 

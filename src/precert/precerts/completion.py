@@ -14,7 +14,7 @@ from precert.precerts import access, repository
 from precert.precerts.ledger import lock_and_gather
 from precert.precerts.present import effective_status
 from precert.precerts.schemas import CompletionIn
-from precert.precerts.service import open_therapies
+from precert.precerts.service import check_not_retroactive, open_therapies
 from precert.precerts.transitions import record
 from precert.providers import repository as providers
 from precert.rules.completion import decide_completion
@@ -56,14 +56,8 @@ def complete_referral(ctx: Context, precert_id: str, body: Any) -> dict[str, Any
                     f"step 1 ({precert['referral_start_date']})",
                 )
             )
-        elif request.start_date < ctx.today and not actor.is_staff:
-            problems.append(
-                FieldProblem(
-                    "start_date",
-                    f"{request.start_date} is before today ({ctx.today}); only the "
-                    "Pre-Certification Unit may enter a retroactive start date",
-                )
-            )
+        else:
+            check_not_retroactive(ctx, request.start_date, problems)
     most = (policy or ctx.current_policy()).max_units_per_request
     check_at_most(body, "units", most, problems, what="units")
     raise_if(problems)

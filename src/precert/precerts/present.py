@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 
+from precert.db import as_utc
 from precert.policy.loader import PolicyBook
 from precert.precerts.repository import Record
 from precert.rules.decision import Status
@@ -15,11 +16,6 @@ def effective_status(precert: Record, today: date) -> str:
     if precert["status"] == Status.AWAITING_PROVIDER.value and precert["expires_on"] < today:
         return Status.EXPIRED.value
     return str(precert["status"])
-
-
-def _utc(moment: datetime) -> datetime:
-    """Return `moment` as UTC; SQLite hands back the naive UTC time it stored."""
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def present(
@@ -56,7 +52,7 @@ def present(
                 "action": e["action"],
                 "from_status": e["from_status"],
                 "to_status": e["to_status"],
-                "at": _utc(e["at"]),
+                "at": as_utc(e["at"]),
                 "actor_user_id": e["actor_user_id"],
                 "actor_role": e["actor_role"],
                 "channel": e["channel"],
@@ -68,6 +64,6 @@ def present(
             for e in events
         ],
         "policy_version": precert["policy_version"],
-        "created_at": _utc(precert["created_at"]),
-        "updated_at": _utc(precert["updated_at"]),
+        "created_at": as_utc(precert["created_at"]),
+        "updated_at": as_utc(precert["updated_at"]),
     }

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import secrets
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from precert.common.actor import Role
@@ -49,14 +49,7 @@ def start_referral(ctx: Context, body: Any) -> dict[str, Any]:
     if request is None:
         raise_if(problems)
     assert request is not None
-    if request.start_date < ctx.today and not actor.is_staff:
-        problems.append(
-            FieldProblem(
-                "start_date",
-                f"{request.start_date} is before today ({ctx.today}); only the Pre-Certification "
-                "Unit may enter a retroactive start date",
-            )
-        )
+    check_not_retroactive(ctx, request.start_date, problems)
     if request.plan_of_care_date > request.start_date:
         problems.append(
             FieldProblem("plan_of_care_date", "the plan of care date is after the start date")
@@ -113,6 +106,18 @@ def start_referral(ctx: Context, body: Any) -> dict[str, Any]:
         ",".join(decision.reason_codes) or "-",
     )
     return record(ctx, precert, action="referral", before=None, request=request, reasons=reasons)
+
+
+def check_not_retroactive(ctx: Context, start: date, problems: list[FieldProblem]) -> None:
+    """Note a start date before today unless staff enter it (eligibility can be retroactive)."""
+    if start < ctx.today and not ctx.actor.is_staff:
+        problems.append(
+            FieldProblem(
+                "start_date",
+                f"{start} is before today ({ctx.today}); only the Pre-Certification Unit may "
+                "enter a retroactive start date",
+            )
+        )
 
 
 def _check_filters(

@@ -31,6 +31,12 @@ def birthday(birth_date: date, age: int) -> date:
     return add_months(birth_date, 12 * age)
 
 
+def age_on(birth_date: date, on: date) -> int:
+    """Return someone's age in whole years on `on`, by the same anniversaries as `birthday`."""
+    age = on.year - birth_date.year
+    return age - 1 if birthday(birth_date, age) > on else age
+
+
 def benefit_year(kind: BenefitYearKind, on: date) -> tuple[date, date]:
     """Return the first and last day of the benefit year that contains `on`.
 

@@ -4,14 +4,20 @@ from __future__ import annotations
 
 import secrets
 from datetime import UTC, datetime
-from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from precert.api import run_unit
-from precert.users.sign_in import PortalUser, end_session, portal_user, same_token, sign_in
+from precert.users.sign_in import (
+    PortalUser,
+    SignIn,
+    end_session,
+    portal_user,
+    same_token,
+    sign_in,
+)
 from precert.web.templating import NAVIGATION, page
 
 router = APIRouter(include_in_schema=False)
@@ -52,6 +58,14 @@ def _login_page(
     return response
 
 
+def _signed_in(request: Request, session: Session) -> PortalUser | None:
+    """Return who holds this request's session cookie, if the session is still open."""
+    key = request.cookies.get(SESSION_COOKIE)
+    if not key:
+        return None
+    return portal_user(session, key, now=datetime.now(UTC), settings=request.app.state.settings)
+
+
 def _refused(request: Request, back: str) -> Response:
     problem = "The form had expired or did not come from this site. Nothing was changed."
     return page(
@@ -78,7 +92,7 @@ async def login(request: Request) -> Response:
     password = str(form.get("password") or "")
     settings = request.app.state.settings
 
-    def attempt(session: Session) -> Any:
+    def attempt(session: Session) -> SignIn:
         return sign_in(
             session,
             username=username,
@@ -103,10 +117,8 @@ async def logout(request: Request) -> Response:
     given = form.get("csrf_token")
 
     def end(session: Session) -> bool:
-        if not key:
-            return True
-        user = portal_user(session, key, now=datetime.now(UTC), settings=request.app.state.settings)
-        if user is None:
+        user = _signed_in(request, session)
+        if user is None or key is None:
             return True  # already ended: nothing to sign out of
         if not same_token(user.csrf_token, given if isinstance(given, str) else None):
             return False
@@ -123,14 +135,7 @@ async def logout(request: Request) -> Response:
 @router.get("/")
 async def home(request: Request) -> Response:
     key = request.cookies.get(SESSION_COOKIE)
-    settings = request.app.state.settings
-
-    def who(session: Session) -> PortalUser | None:
-        if not key:
-            return None
-        return portal_user(session, key, now=datetime.now(UTC), settings=settings)
-
-    user = await run_unit(request, who, write=True)
+    user = await run_unit(request, lambda session: _signed_in(request, session), write=True)
     if user is None:
         target = "/login?ended=1" if key else "/login"
         response = RedirectResponse(target, status_code=303)

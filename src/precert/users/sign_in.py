@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from precert.common.actor import Actor, Channel, Role
 from precert.config import Settings
-from precert.db import connection
+from precert.db import as_utc, connection
 from precert.models import Provider, User, WebSession
 
 _HASHER = PasswordHasher()
@@ -68,11 +68,14 @@ def sign_in(
     session: Session, *, username: str, password: str, now: datetime, settings: Settings
 ) -> SignIn:
     """Check the password; on success open a session, on failure count towards lock-out."""
+    if "\x00" in username:  # no stored username holds one, and PostgreSQL refuses to compare it
+        _verify(_DUMMY_HASH, password)
+        return SignIn(None, "The username or password is not right.")
     user = session.scalar(select(User).where(User.username == username))
     if user is None or user.password_hash is None or not user.active:
         _verify(_DUMMY_HASH, password)
         return SignIn(None, "The username or password is not right.")
-    if user.locked_until is not None and _aware(user.locked_until) > now:
+    if user.locked_until is not None and as_utc(user.locked_until) > now:
         return SignIn(None, "This account is locked after repeated failed sign-ins; try later.")
     if not _verify(user.password_hash, password):
         user.failed_logins += 1
@@ -112,8 +115,8 @@ def portal_user(
     if row is None:
         return None
     csrf, created, seen, user_id, role, npi, name, provider_type = row
-    idle = now - _aware(seen) > timedelta(minutes=settings.session_idle_minutes)
-    old = now - _aware(created) > timedelta(hours=settings.session_max_hours)
+    idle = now - as_utc(seen) > timedelta(minutes=settings.session_idle_minutes)
+    old = now - as_utc(created) > timedelta(hours=settings.session_max_hours)
     if idle or old:
         end_session(session, key, now=now)
         return None
@@ -141,10 +144,3 @@ def _verify(password_hash: str, password: str) -> bool:
         return _HASHER.verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
-
-
-def _aware(moment: datetime) -> datetime:
-    """Return `moment` as an aware time; SQLite hands back the naive UTC time it stored."""
-    from datetime import UTC
-
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
