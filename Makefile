@@ -15,8 +15,15 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e .
 	touch $(STAMP)
 
-$(TEST_STAMP): $(STAMP) pyproject.toml
+$(TEST_STAMP): $(STAMP) pyproject.toml tests/browser/package-lock.json
 	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@if command -v npm >/dev/null 2>&1; then \
+		echo "npm ci --prefix tests/browser (axe-core for the browser tests)"; \
+		npm ci --prefix tests/browser --no-audit --no-fund; \
+	else \
+		echo "note: npm is not on PATH; the browser tests' accessibility checks will be skipped" \
+		     "(install npm and run: npm ci --prefix tests/browser)"; \
+	fi
 	touch $(TEST_STAMP)
 
 install: $(STAMP)

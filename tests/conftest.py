@@ -62,8 +62,8 @@ def _truncate(url: str) -> None:
     with engine.begin() as conn:
         conn.execute(
             text(
-                "TRUNCATE web_sessions, precert_events, precerts, unit_ledgers, users, "
-                "eligibility_spans, participants, enrollment_spans, providers "
+                "TRUNCATE access_log, form_submissions, web_sessions, precert_events, precerts, "
+                "unit_ledgers, users, eligibility_spans, participants, enrollment_spans, providers "
                 "RESTART IDENTITY CASCADE"
             )
         )

@@ -13,12 +13,15 @@ from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from precert.admin.pages import router as admin_pages
 from precert.common.fields import field_name
 from precert.config import Settings
 from precert.db import make_engine, make_sessionmaker
 from precert.errors import DomainError, FieldProblem, validation_error
+from precert.participants.pages import router as participant_pages
 from precert.participants.views import router as participants_router
 from precert.policy.loader import default_policy_book, load_policy_book
+from precert.precerts.pages import router as precert_pages
 from precert.precerts.views import router as precerts_router
 from precert.users.pages import router as portal_router
 from precert.web.templating import STATIC_DIR
@@ -56,6 +59,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     _declare_bearer_auth(app)
     app.include_router(participants_router)
     app.include_router(portal_router)
+    app.include_router(precert_pages)
+    app.include_router(participant_pages)
+    app.include_router(admin_pages)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     _install_error_handlers(app)
 

@@ -2,14 +2,17 @@
 
 from precert.models.ledger import UnitLedger
 from precert.models.participant import EligibilitySpan, Participant
+from precert.models.portal import AccessEntry, FormSubmission
 from precert.models.precert import Precert, PrecertEvent
 from precert.models.provider import EnrollmentSpan, Provider
 from precert.models.user import User
 from precert.models.web_session import WebSession
 
 __all__ = [
+    "AccessEntry",
     "EligibilitySpan",
     "EnrollmentSpan",
+    "FormSubmission",
     "Participant",
     "Precert",
     "PrecertEvent",

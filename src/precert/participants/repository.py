@@ -41,3 +41,15 @@ def facts_of(session: Session, participant_id: str) -> facts.Participant | None:
 def exists(session: Session, participant_id: str) -> bool:
     params = {"participant_id": participant_id}
     return connection(session).execute(_EXISTS, params).first() is not None
+
+
+def names(session: Session, participant_ids: list[str]) -> dict[str, str]:
+    """Return `First Last` by participant ID, for lists of requests."""
+    if not participant_ids:
+        return {}
+    rows = connection(session).execute(
+        select(
+            _PARTICIPANTS.c.participant_id, _PARTICIPANTS.c.first_name, _PARTICIPANTS.c.last_name
+        ).where(_PARTICIPANTS.c.participant_id.in_(participant_ids))
+    )
+    return {pid: f"{first} {last}" for pid, first, last in rows}

@@ -214,3 +214,16 @@ def add_event(
     }
     connection(session).execute(EVENTS.insert(), event)
     history.append(event)
+
+
+_PENDED = (
+    select(PRECERTS)
+    .where(PRECERTS.c.status == Status.PENDED.value)
+    .order_by(PRECERTS.c.updated_at, PRECERTS.c.id)
+    .limit(bindparam("limit"))
+)
+
+
+def pended(session: Session, *, limit: int) -> list[Record]:
+    """Return the requests waiting for staff review, the longest waiting first."""
+    return [dict(r) for r in connection(session).execute(_PENDED, {"limit": limit}).mappings()]

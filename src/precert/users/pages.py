@@ -10,6 +10,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from precert.api import run_unit
+from precert.precerts.dashboard import home_page
 from precert.users.sign_in import (
     PortalUser,
     SignIn,
@@ -18,11 +19,11 @@ from precert.users.sign_in import (
     same_token,
     sign_in,
 )
-from precert.web.templating import NAVIGATION, page
+from precert.web.portal import SESSION_COOKIE, refused, signed_in
+from precert.web.templating import page
 
 router = APIRouter(include_in_schema=False)
 
-SESSION_COOKIE = "precert_session"
 LOGIN_CSRF_COOKIE = "precert_login_csrf"
 
 
@@ -66,13 +67,6 @@ def _signed_in(request: Request, session: Session) -> PortalUser | None:
     return portal_user(session, key, now=datetime.now(UTC), settings=request.app.state.settings)
 
 
-def _refused(request: Request, back: str) -> Response:
-    problem = "The form had expired or did not come from this site. Nothing was changed."
-    return page(
-        request, "refused.html", {"user": None, "problem": problem, "back": back}, status=403
-    )
-
-
 @router.get("/login")
 async def login_form(request: Request) -> Response:
     notice = (
@@ -87,7 +81,7 @@ async def login(request: Request) -> Response:
     given = form.get("csrf_token")
     expected = request.cookies.get(LOGIN_CSRF_COOKIE)
     if not expected or not same_token(expected, given if isinstance(given, str) else None):
-        return _refused(request, "/login")
+        return refused(request, back="/login")
     username = str(form.get("username") or "").strip()
     password = str(form.get("password") or "")
     settings = request.app.state.settings
@@ -126,7 +120,7 @@ async def logout(request: Request) -> Response:
         return True
 
     if not await run_unit(request, end, write=True):
-        return _refused(request, "/")
+        return refused(request, back="/")
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response
@@ -134,17 +128,4 @@ async def logout(request: Request) -> Response:
 
 @router.get("/")
 async def home(request: Request) -> Response:
-    key = request.cookies.get(SESSION_COOKIE)
-    user = await run_unit(request, lambda session: _signed_in(request, session), write=True)
-    if user is None:
-        target = "/login?ended=1" if key else "/login"
-        response = RedirectResponse(target, status_code=303)
-        if key:
-            response.delete_cookie(SESSION_COOKIE, path="/")
-        return response
-    context = {
-        "user": user.actor,
-        "csrf_token": user.csrf_token,
-        "navigation": NAVIGATION.get(user.actor.role.value, []),
-    }
-    return page(request, "home.html", context)
+    return await signed_in(request, home_page)

@@ -1,0 +1,45 @@
+"""The Pre-Certification Unit's work queue: pended requests and their decision deadlines."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from precert.common.actor import Role
+from precert.common.context import Context
+from precert.db import as_utc
+from precert.precerts import access, repository
+from precert.precerts.repository import Record
+
+# CMS-0057-F: a decision within 72 hours for an expedited request, 7 calendar days otherwise.
+DECISION_TIME = {"expedited": timedelta(hours=72), "standard": timedelta(days=7)}
+
+
+@dataclass(frozen=True, slots=True)
+class Waiting:
+    precert: Record
+    received_at: datetime
+    due_at: datetime
+    left: timedelta
+
+    @property
+    def overdue(self) -> bool:
+        return self.left < timedelta(0)
+
+
+def deadline(priority: str, received_at: datetime) -> datetime:
+    return received_at + DECISION_TIME.get(priority, DECISION_TIME["standard"])
+
+
+def work_queue(ctx: Context, *, limit: int = 500) -> list[Waiting]:
+    """Return pended requests, oldest first, with the time left before each decision is due.
+
+    A request is received for review when step 2 sent it to a person (its last update).
+    """
+    access.require_role(ctx.actor, Role.STAFF)
+    waiting = []
+    for precert in repository.pended(ctx.session, limit=limit):
+        received = as_utc(precert["updated_at"])
+        due = deadline(precert["priority"], received)
+        waiting.append(Waiting(precert, received, due, due - ctx.now))
+    return waiting
