@@ -7,7 +7,7 @@ TEST_STAMP := $(VENV)/.installed-test
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install install-test run test lint typecheck bench clean
+.PHONY: install install-test run test lint typecheck bench screenshots clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -48,6 +48,10 @@ test: lint typecheck
 
 bench: $(TEST_STAMP)
 	$(BIN)/python -m bench
+
+## make screenshots: the main portal pages, driven in Debian's Chromium, into docs/screenshots/
+screenshots: $(TEST_STAMP)
+	$(BIN)/python -m tests.browser.screenshots
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info precert.db precert.db-wal precert.db-shm

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from precert.config import Settings
 from precert.db import make_engine, make_sessionmaker, transaction
+from precert.demo.requests import seed_requests
 from precert.models import User
 from precert.participants.roster import load_participants
 from precert.policy.loader import PolicyBook
@@ -66,5 +67,7 @@ def load_demo(settings: Settings, policies: PolicyBook) -> list[str]:
                 f"  {role:<10} {username:<12} password {password:<12}  NPI {npi or '-':<10}  "
                 f"token {token}"
             )
+        session.flush()
+        lines += seed_requests(session, policies, settings.current_date())
     engine.dispose()
     return lines

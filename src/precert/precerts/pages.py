@@ -22,6 +22,7 @@ from precert.precerts import access, completion, forms, review, service
 from precert.precerts.queue import deadline
 from precert.rules.codes import PARTICIPANT_ID_PATTERN
 from precert.rules.decision import Status
+from precert.users.admin import names_of
 from precert.web.portal import Page, form_of, redirect, signed_in
 
 router = APIRouter(include_in_schema=False)
@@ -275,6 +276,10 @@ def _decision_page(
         "therapy_label": therapy.label if therapy else precert["therapy"],
         "diagnoses": describe(policy, precert["diagnosis_codes"], on=precert["start_date"]),
         "participant": participants.get(ctx.session, precert["participant_id"]),
+        "actors": names_of(
+            ctx.session,
+            sorted({e["actor_user_id"] for e in precert["history"] if e["actor_user_id"]}),
+        ),
         "minutes_per_unit": policy.minutes_per_unit,
         "due_at": deadline(precert["priority"], waiting_since) if waiting_since else None,
         "may_complete": precert["status"] == Status.AWAITING_PROVIDER.value

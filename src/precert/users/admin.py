@@ -23,6 +23,14 @@ def list_users(session: Session) -> list[User]:
     return list(session.scalars(select(User).order_by(User.role, User.name, User.id)))
 
 
+def names_of(session: Session, user_ids: list[int]) -> dict[int, str]:
+    """Return user names by ID, for histories."""
+    if not user_ids:
+        return {}
+    rows = session.execute(select(User.id, User.name).where(User.id.in_(user_ids)))
+    return {user_id: name for user_id, name in rows}
+
+
 def new_password() -> str:
     return secrets.token_urlsafe(12)
 

@@ -47,6 +47,7 @@ class Page:
             "csrf_token": self.csrf_token,
             "navigation": NAVIGATION.get(self.role.value, []),
             "today": self.ctx.today,
+            "now": self.ctx.now,
             "timezone": self.request.app.state.settings.timezone,
         }
         return page(self.request, template, {**base, **context}, status=status)
