@@ -14,6 +14,7 @@ from precert.common.roster import RosterProblem
 from precert.errors import DomainError, FieldProblem, validation_error
 from precert.models import AccessEntry, User
 from precert.participants.roster import load_participants
+from precert.participants.service import BAD_ID
 from precert.policy.lint import lint_policy
 from precert.policy.show import render as render_policy
 from precert.precerts import access
@@ -241,7 +242,7 @@ async def access_log(request: Request) -> Response:
             if PARTICIPANT_ID_PATTERN.fullmatch(participant_id):
                 query = query.where(_LOG.c.participant_id == participant_id)
             else:
-                problems["participant_id"] = ["must be an 8-digit MO HealthNet participant ID"]
+                problems["participant_id"] = [BAD_ID]
         rows = [] if problems else list(current.ctx.session.execute(query).mappings())
         context = {"entries": rows, "participant_id": participant_id, "problems": problems}
         return current.render("admin_access.html", context, status=422 if problems else 200)

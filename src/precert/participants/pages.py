@@ -6,12 +6,11 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from precert.common.actor import Role
-from precert.participants import repository, service
+from precert.participants import service
 from precert.participants.chart import units_chart
 from precert.precerts import access
 from precert.precerts import repository as precerts
 from precert.precerts import service as precert_service
-from precert.rules.codes import PARTICIPANT_ID_PATTERN
 from precert.rules.dates import add_months
 from precert.web.portal import Page, redirect, signed_in
 
@@ -26,14 +25,10 @@ async def search(request: Request) -> Response:
         access.require_role(current.ctx.actor, Role.STAFF)
         problems: dict[str, list[str]] = {}
         if participant_id:
-            if not PARTICIPANT_ID_PATTERN.fullmatch(participant_id):
-                problems["participant_id"] = ["must be an 8-digit MO HealthNet participant ID"]
-            elif not repository.exists(current.ctx.session, participant_id):
-                problems["participant_id"] = [
-                    f"no MO HealthNet participant has ID {participant_id}"
-                ]
-            else:
+            problem = service.id_problem(current.ctx, participant_id)
+            if problem is None:
                 return redirect(f"/participants/{participant_id}")
+            problems["participant_id"] = [problem]
         context = {"participant_id": participant_id, "problems": problems}
         return current.render("participant_search.html", context, status=422 if problems else 200)
 

@@ -75,8 +75,18 @@ def profile(ctx: Context, participant_id: str) -> dict[str, Any]:
     }
 
 
+BAD_ID = "must be an 8-digit MO HealthNet participant ID"
+
+
 def _check_id(participant_id: str) -> None:
     if not PARTICIPANT_ID_PATTERN.fullmatch(participant_id):
-        raise validation_error(
-            [FieldProblem("participant_id", "must be an 8-digit MO HealthNet participant ID")]
-        )
+        raise validation_error([FieldProblem("participant_id", BAD_ID)])
+
+
+def id_problem(ctx: Context, participant_id: str) -> str | None:
+    """Return what is wrong with a participant ID typed into a form, or None if it is known."""
+    if not PARTICIPANT_ID_PATTERN.fullmatch(participant_id):
+        return BAD_ID
+    if not repository.exists(ctx.session, participant_id):
+        return f"no MO HealthNet participant has ID {participant_id}"
+    return None

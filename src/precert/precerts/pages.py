@@ -20,7 +20,6 @@ from precert.participants import service as participant_service
 from precert.policy.search import describe, find_diagnoses
 from precert.precerts import access, completion, forms, review, service
 from precert.precerts.queue import deadline
-from precert.rules.codes import PARTICIPANT_ID_PATTERN
 from precert.rules.decision import Status
 from precert.users.admin import names_of
 from precert.web.portal import Page, form_of, redirect, signed_in
@@ -33,13 +32,9 @@ PRIORITIES = ("standard", "expedited")
 # ---- step 1 -------------------------------------------------------------------------------
 
 
-def _participant_summary(current: Page, participant_id: str) -> dict[str, Any] | None:
-    """Return who the participant is and their units this year, or None if the ID is unknown."""
-    if not PARTICIPANT_ID_PATTERN.fullmatch(participant_id):
-        return None
+def _participant_summary(current: Page, participant_id: str) -> dict[str, Any]:
+    """Return who the participant is and their units this benefit year."""
     ctx = current.ctx
-    if not participants.exists(ctx.session, participant_id):
-        return None
     current.viewed("participant summary", participant_id=participant_id)
     return {
         "profile": participant_service.profile(ctx, participant_id),
@@ -67,13 +62,11 @@ def _new_request_page(
     participant_id = forms.text(form, "participant_id")
     summary = None
     if participant_id:
-        summary = _participant_summary(current, participant_id)
-        if summary is None and "participant_id" not in problems:
-            problems["participant_id"] = [
-                "must be an 8-digit MO HealthNet participant ID"
-                if not PARTICIPANT_ID_PATTERN.fullmatch(participant_id)
-                else f"no MO HealthNet participant has ID {participant_id}"
-            ]
+        problem = participant_service.id_problem(ctx, participant_id)
+        if problem is None:
+            summary = _participant_summary(current, participant_id)
+        elif "participant_id" not in problems:
+            problems["participant_id"] = [problem]
     on = _start_on(form, ctx.today)
     policy = ctx.nearest_policy(on)
     query = forms.text(form, "diagnosis_query")
@@ -150,12 +143,9 @@ async def find_requests(request: Request) -> Response:
         problems: dict[str, list[str]] = {}
         found = None
         if participant_id:
-            if not PARTICIPANT_ID_PATTERN.fullmatch(participant_id):
-                problems["participant_id"] = ["must be an 8-digit MO HealthNet participant ID"]
-            elif not participants.exists(ctx.session, participant_id):
-                problems["participant_id"] = [
-                    f"no MO HealthNet participant has ID {participant_id}"
-                ]
+            problem = participant_service.id_problem(ctx, participant_id)
+            if problem is not None:
+                problems["participant_id"] = [problem]
             else:
                 current.viewed("find requests", participant_id=participant_id)
                 found = service.find(
@@ -242,6 +232,10 @@ async def complete_request(precert_id: str, request: Request) -> Response:
         return redirect(f"/precerts/{made}")
 
     def problem(current: Page, error: DomainError) -> Response:
+        ctx = current.ctx
+        made = forms.already_taken(ctx.session, ctx.actor.user_id, forms.text(form, "form_key"))
+        if made is not None:  # a second post of this form lost the race to the first one
+            return redirect(f"/precerts/{made}")
         return _completion_page(
             current, precert_id, form, problems=forms.problems_of(error), status=error.status
         )
