@@ -40,7 +40,9 @@ def test_unknown_participant_is_a_404(scenario: Scenario) -> None:
     assert_error(r, 404, "NOT_FOUND")
 
 
-@pytest.mark.parametrize("year", ["20x6", "26", "abcd", "-2026", "2026.0", "", "99999"])
+@pytest.mark.parametrize(
+    "year", ["20x6", "26", "abcd", "-2026", "2026.0", "", "99999", "²⁰²⁶", "２０２６"]
+)
 def test_bad_year_is_a_422(scenario: Scenario, year: str) -> None:
     r = scenario.client.get(
         "/api/v1/participants/10000001/units",

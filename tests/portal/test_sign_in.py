@@ -2,68 +2,11 @@
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterator
-from dataclasses import dataclass
-
-import pytest
-from fastapi.testclient import TestClient
-from sqlalchemy import func, select
-
-from precert.app import create_app
-from precert.config import Settings
 from precert.db import transaction
-from precert.models import WebSession
 from precert.users.service import add_user
 from precert.users.sign_in import hash_password
-from tests.conftest import TODAY, World, npi
-
-PASSWORD = "correct horse battery staple"
-
-
-@dataclass
-class Portal:
-    world: World
-    url: str
-
-    def client(self, base_url: str = "http://testserver", **settings: object) -> TestClient:
-        app = create_app(Settings(database_url=self.url, today=TODAY, **settings))  # type: ignore[arg-type]
-        return TestClient(app, base_url=base_url, follow_redirects=False)
-
-    def sessions_open(self) -> int:
-        with transaction(self.world.sessions) as s:
-            query = (
-                select(func.count()).select_from(WebSession).where(WebSession.ended_at.is_(None))
-            )
-            return int(s.scalar(query) or 0)
-
-
-@pytest.fixture
-def portal(world: World, database_url: str) -> Iterator[Portal]:
-    doctor = world.provider(1, "physician")
-    with transaction(world.sessions) as s:
-        add_user(
-            s,
-            role="physician",
-            name="Dr. Test",
-            npi=doctor,
-            username="drtest",
-            password_hash=hash_password(PASSWORD),
-        )
-    yield Portal(world, database_url)
-
-
-def csrf_of(html: str) -> str:
-    found = re.search(r'name="csrf_token" value="([^"]+)"', html)
-    assert found, "the form carries a CSRF token"
-    return found.group(1)
-
-
-def sign_in(client: TestClient, password: str = PASSWORD, username: str = "drtest") -> object:
-    token = csrf_of(client.get("/login").text)
-    return client.post(
-        "/login", data={"username": username, "password": password, "csrf_token": token}
-    )
+from tests.conftest import World, npi
+from tests.portal.conftest import PASSWORD, Portal, csrf_of, sign_in
 
 
 def test_login_page_names_its_fields_and_button(portal: Portal) -> None:

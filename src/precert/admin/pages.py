@@ -18,7 +18,7 @@ from precert.participants.service import BAD_ID
 from precert.policy.lint import lint_policy
 from precert.policy.show import render as render_policy
 from precert.precerts import access
-from precert.precerts.forms import problems_of, text
+from precert.precerts.forms import problems_of, text, whole_number
 from precert.providers.roster import load_providers
 from precert.rules.codes import PARTICIPANT_ID_PATTERN
 from precert.users import admin
@@ -88,9 +88,10 @@ async def create_user(request: Request) -> Response:
 
 
 def _user_id(raw: str) -> int:
-    if not raw.isdigit() or len(raw) > 9:
+    number = whole_number(raw)
+    if number is None:
         raise validation_error([FieldProblem("user", "is not a user number")])
-    return int(raw)
+    return number
 
 
 @router.post("/users/{user_id}/active")

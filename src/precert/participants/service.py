@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Any
 
@@ -16,6 +17,8 @@ from precert.rules.dates import add_months, age_on, benefit_year_for_label, birt
 from precert.rules.facts import Span
 from precert.rules.ledger import units_charged
 
+_YEAR = re.compile(r"[0-9]{4}")
+
 
 def units(ctx: Context, participant_id: str, *, year: str | None) -> dict[str, Any]:
     """Return the units authorized and remaining in a benefit year (the current one by default)."""
@@ -23,7 +26,7 @@ def units(ctx: Context, participant_id: str, *, year: str | None) -> dict[str, A
     on = ctx.today
     label: int | None = None
     if year is not None:
-        if not (len(year) == 4 and year.isdigit()) or not MIN_YEAR <= int(year) <= MAX_YEAR:
+        if not _YEAR.fullmatch(year) or not MIN_YEAR <= int(year) <= MAX_YEAR:
             raise validation_error([FieldProblem("year", "must be a four-digit year, e.g. 2026")])
         label = int(year)
         on = date(label, 12, 31)

@@ -25,6 +25,7 @@ from precert.models import FormSubmission
 _SUBMISSIONS = cast(Table, FormSubmission.__table__)
 _SEPARATORS = re.compile(r"[\s,;]+")
 _INDEX = re.compile(r"\[\d+\].*$|\..*$")
+_WHOLE = re.compile(r"[0-9]{1,5}")  # ASCII digits only: int() refuses some str.isdigit() ones
 
 
 def text(form: Mapping[str, Any], name: str) -> str:
@@ -60,12 +61,7 @@ def completion_body(actor: Actor, form: Any, problems: list[FieldProblem]) -> di
         "provider_npi": actor.npi if actor.role is Role.PROVIDER else text(form, "provider_npi"),
         "procedure_codes": [c for c in form.getlist("procedure_codes") if isinstance(c, str)],
     }
-    units = text(form, "units")
-    if units:
-        if units.isdigit() and len(units) < 6:
-            body["units"] = int(units)
-        else:
-            problems.append(FieldProblem("units", "must be a whole number of units, e.g. 8"))
+    _units(body, form, problems)
     _dates(body, form, "start_date")
     if actor.role is Role.STAFF:
         body["channel"] = "phone"
@@ -77,13 +73,25 @@ def review_body(form: Mapping[str, Any], problems: list[FieldProblem]) -> dict[s
     body: dict[str, Any] = {"decision": text(form, "decision"), "note": text(form, "note")}
     if body["decision"] not in ("approve", "deny"):
         problems.append(FieldProblem("decision", "choose approve or deny"))
-    units = text(form, "units")
-    if units and body["decision"] == "approve":
-        if units.isdigit() and len(units) < 6:
-            body["units"] = int(units)
-        else:
-            problems.append(FieldProblem("units", "must be a whole number of units, e.g. 8"))
+    if body["decision"] == "approve":
+        _units(body, form, problems)
     return body
+
+
+def whole_number(value: str) -> int | None:
+    """Return `value` as a whole number written in ASCII digits, or None."""
+    return int(value) if _WHOLE.fullmatch(value) else None
+
+
+def _units(body: dict[str, Any], form: Mapping[str, Any], problems: list[FieldProblem]) -> None:
+    units = text(form, "units")
+    if not units:
+        return
+    number = whole_number(units)
+    if number is None:
+        problems.append(FieldProblem("units", "must be a whole number of units, e.g. 8"))
+    else:
+        body["units"] = number
 
 
 def _dates(body: dict[str, Any], form: Mapping[str, Any], *names: str) -> None:

@@ -83,7 +83,7 @@ def _new_request_page(
         "entered": describe(policy, forms.codes(forms.text(form, "diagnosis_codes")), on=on),
         "max_codes": policy.max_diagnosis_codes,
     }
-    return current.render("precert_new.html", context, status=status)
+    return current.render("precert_new.html", context, status=422 if problems else status)
 
 
 _STEP1_FIELDS = (
