@@ -67,6 +67,8 @@ def problems_of(exc: ValidationError) -> list[FieldProblem]:
         context = err.get("ctx") or {}
         if err["type"] == "missing":
             message = "is required"
+        elif err["type"] == "string_too_short" and context.get("min_length") == 1:
+            message = "must not be empty"
         elif err["type"] == "too_short" and "min_length" in context:
             message = f"must list at least {context['min_length']} item(s)"
         elif err["type"] == "too_long" and "max_length" in context:

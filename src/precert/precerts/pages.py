@@ -261,10 +261,6 @@ def _decision_page(
         precert["start_date"]
     )
     therapy = policy.therapy(precert["therapy"])
-    waiting_since = next(
-        (e["at"] for e in reversed(precert["history"]) if e["to_status"] == Status.PENDED.value),
-        None,
-    )
     context = {
         "precert": precert,
         "therapy_label": therapy.label if therapy else precert["therapy"],
@@ -275,7 +271,8 @@ def _decision_page(
             sorted({e["actor_user_id"] for e in precert["history"] if e["actor_user_id"]}),
         ),
         "minutes_per_unit": policy.minutes_per_unit,
-        "due_at": deadline(precert["priority"], waiting_since) if waiting_since else None,
+        # Pended at its last update, as in the work queue (see queue.work_queue).
+        "due_at": deadline(precert["priority"], precert["updated_at"]),
         "may_complete": precert["status"] == Status.AWAITING_PROVIDER.value
         and ctx.actor.role in (Role.PROVIDER, Role.STAFF),
         "may_review": precert["status"] == Status.PENDED.value and ctx.actor.role is Role.STAFF,
