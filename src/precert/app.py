@@ -14,6 +14,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from precert.admin.pages import router as admin_pages
+from precert.claims.views import router as claims_router
 from precert.common.fields import field_name
 from precert.config import Settings
 from precert.db import make_engine, make_sessionmaker
@@ -58,6 +59,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(precerts_router)
     _declare_bearer_auth(app)
     app.include_router(participants_router)
+    app.include_router(claims_router)
     app.include_router(portal_router)
     app.include_router(precert_pages)
     app.include_router(participant_pages)

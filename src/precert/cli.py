@@ -224,6 +224,61 @@ def demo(host: str, port: int, no_serve: bool) -> None:
         _serve(host, port, 1)
 
 
+@main.group()
+def claims() -> None:
+    """Claims-time checks."""
+
+
+@claims.command("import")
+@click.argument("file", type=click.Path(path_type=Path, exists=True, dir_okay=False))
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="result file (default: FILE.results.csv)",
+)
+@click.option("--chunk", default=5000, show_default=True, type=click.IntRange(1, 100_000))
+def claims_import(file: Path, out: Path | None, chunk: int) -> None:
+    """Decide and record claim lines from CSV or X12 837P (all rows or none)."""
+    from precert.claims.importer import import_file
+
+    settings = _settings()
+    sessions = make_sessionmaker(make_engine(settings.database_url))
+    out = out or file.with_name(file.name + ".results.csv")
+    bar: Any = None
+
+    def progress(done: int, total: int) -> None:
+        nonlocal bar
+        if not sys.stderr.isatty():
+            return
+        if bar is None:
+            bar = click.progressbar(length=total, label="recording", file=sys.stderr)
+            bar.__enter__()
+        bar.update(done - bar.pos)
+
+    try:
+        summary = import_file(
+            file, out, sessions, _policies(settings), chunk=chunk, progress=progress
+        )
+    finally:
+        if bar is not None:
+            bar.__exit__(None, None, None)
+    if summary.problems:
+        shown = summary.problems[:1000]
+        click.echo(f"{file}: nothing recorded; {len(summary.problems)} problem(s):", err=True)
+        for problem in shown:
+            click.echo(f"  {problem}", err=True)
+        if len(summary.problems) > len(shown):
+            click.echo(f"  ... and {len(summary.problems) - len(shown)} more", err=True)
+        sys.exit(1)
+    counts = ", ".join(f"{n} {k}" for k, n in summary.outcomes.items())
+    click.echo(
+        f"{file}: {summary.lines} lines recorded ({counts}); units billed "
+        f"{summary.units_billed}, covered {summary.units_covered}; {summary.seconds:.1f} s "
+        f"({summary.rate:,.0f} lines/s); results in {out}"
+    )
+
+
 @main.command()
 def expire() -> None:
     """Record the expiry of every request whose wait for step 2 is over."""

@@ -332,6 +332,13 @@ def test_every_reason_code_is_its_stable_name() -> None:
         "DENIED_ON_REVIEW",
         "CANCELLED",
         "STEP2_EXPIRED",
+        "NO_PRECERT",
+        "BILLING_PROVIDER_MISMATCH",
+        "PROCEDURE_NOT_AUTHORIZED",
+        "PROCEDURE_NOT_IN_PROGRAM",
+        "PRECERT_UNITS_EXHAUSTED",
+        "CLAIM_LINE_VOIDED",
+        "CLAIM_LINE_ALREADY_VOIDED",
     ]
 
 

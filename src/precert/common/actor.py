@@ -11,6 +11,7 @@ class Role(StrEnum):
     PROVIDER = "provider"
     STAFF = "staff"
     ADMIN = "admin"
+    CLAIMS_SYSTEM = "claims_system"  # MO HealthNet's claims processing: records claim lines
 
 
 class Channel(StrEnum):

@@ -27,6 +27,7 @@ DEMO_USERS = (
     ("provider", "Gateway Acupuncture (demo)", "2000000036", "gateway-acu"),
     ("staff", "Pre-Certification Unit (demo)", None, "pcu-staff"),
     ("admin", "Administrator (demo)", None, "admin"),
+    ("claims_system", "MO HealthNet claims processing (demo)", None, "claims"),
 )
 
 

@@ -1,5 +1,6 @@
 """ORM tables, one module per aggregate; imported together so metadata is complete."""
 
+from precert.models.claims import ClaimLineRecord
 from precert.models.ledger import UnitLedger
 from precert.models.participant import EligibilitySpan, Participant
 from precert.models.portal import AccessEntry, FormSubmission
@@ -10,6 +11,7 @@ from precert.models.web_session import WebSession
 
 __all__ = [
     "AccessEntry",
+    "ClaimLineRecord",
     "EligibilitySpan",
     "EnrollmentSpan",
     "FormSubmission",

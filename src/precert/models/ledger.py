@@ -1,4 +1,8 @@
-"""The per-participant, per-benefit-year ledger row: the lock that keeps the limit true."""
+"""The per-participant, per-benefit-year ledger row: the lock that keeps the limit true.
+
+Units are authorized to the year holding a period's start date, and used on claims in the year
+holding the date of service.
+"""
 
 from __future__ import annotations
 
@@ -17,3 +21,5 @@ class UnitLedger(Base):
     # `calendar:2026-01-01`, `state_fiscal:2026-07-01`, or `rolling` (see rules.dates.ledger_key)
     year_key: Mapped[str] = mapped_column(String(40), primary_key=True)
     authorized_units: Mapped[int] = mapped_column(Integer, default=0)
+    # Units covered on claims whose date of service falls in this year (all therapies).
+    used_units: Mapped[int] = mapped_column(Integer, default=0, server_default="0")

@@ -35,6 +35,8 @@ class Precert(Base):
     procedure_codes: Mapped[list[str]] = mapped_column(Json, default=list)
     requested_units: Mapped[int | None] = mapped_column(Integer, nullable=True)
     approved_units: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # Units billed against it on claims and covered (voided lines give theirs back).
+    used_units: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     start_date: Mapped[date] = mapped_column(Date)
     end_date: Mapped[date | None] = mapped_column(Date, nullable=True)
     ledger_key: Mapped[str | None] = mapped_column(String(40), nullable=True)

@@ -6,6 +6,7 @@ import re
 from datetime import date
 from typing import Any
 
+from precert.claims import repository as claims
 from precert.common.context import Context
 from precert.common.fields import MAX_YEAR, MIN_YEAR
 from precert.errors import FieldProblem, not_found, validation_error
@@ -47,9 +48,13 @@ def units(ctx: Context, participant_id: str, *, year: str | None) -> dict[str, A
     by_therapy = {t.key: 0 for t in policy.therapies}
     for a in in_year:
         by_therapy[a.therapy] = by_therapy.get(a.therapy, 0) + a.units
+    used_by_therapy = {t.key: 0 for t in policy.therapies}
+    used_by_therapy |= claims.used_by_therapy(ctx.session, participant_id, first, last)
     return {
         "participant_id": participant_id,
         "benefit_year": {"start": first, "end": last, "kind": kind.value},
+        "used": sum(used_by_therapy.values()),
+        "used_by_therapy": used_by_therapy,
         "limit": policy.annual_unit_limit,
         "authorized": charged,
         "remaining": max(policy.annual_unit_limit - charged, 0),

@@ -42,6 +42,12 @@ def present(
         "approved_minutes": (
             None if precert["approved_units"] is None else precert["approved_units"] * minutes
         ),
+        "used_units": precert.get("used_units") or 0,
+        "units_remaining": (
+            None
+            if precert["approved_units"] is None
+            else max(precert["approved_units"] - (precert.get("used_units") or 0), 0)
+        ),
         "start_date": precert["start_date"],
         "end_date": precert["end_date"],
         "expires_on": precert["expires_on"] if status == Status.AWAITING_PROVIDER.value else None,

@@ -100,6 +100,8 @@ class PrecertOut(BaseModel):
     requested_units: int | None
     approved_units: int | None
     approved_minutes: int | None
+    used_units: int = Field(description="Units covered on claims (voided lines excluded)")
+    units_remaining: int | None = Field(description="Approved units not yet used on claims")
     start_date: date
     end_date: date | None
     expires_on: date | None

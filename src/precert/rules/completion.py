@@ -44,14 +44,26 @@ def decide_completion(
 
     charged, (year_start, year_end) = units_charged(policy, authorizations, on)
     remaining = max(policy.annual_unit_limit - charged, 0)
-    year = {"year_start": year_start, "year_end": year_end, "limit": policy.annual_unit_limit}
+    year = {
+        "year_start": year_start,
+        "year_end": year_end,
+        "limit": policy.annual_unit_limit,
+        "counted": "authorized",
+    }
     limit_findings: list[Finding] = []
     units = request.units
     if remaining == 0:
         denials.append(Finding.of(Reason.ANNUAL_LIMIT_REACHED, **year))
     elif remaining < units:
         limit_findings.append(
-            Finding.of(Reason.UNITS_REDUCED_TO_LIMIT, requested=units, remaining=remaining, **year)
+            Finding.of(
+                Reason.UNITS_REDUCED_TO_LIMIT,
+                requested=units,
+                remaining=remaining,
+                asked="requested",
+                granted="approved",
+                **year,
+            )
         )
         units = remaining
 

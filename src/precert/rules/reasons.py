@@ -31,13 +31,14 @@ class Reason(Enum):
         "perform {therapy}."
     )
     PROCEDURE_NOT_COVERED = "Procedure code {code} is not covered for {therapy}."
+    # Shared by decisions (units authorized) and claims (units used): `counted` says which.
     ANNUAL_LIMIT_REACHED = (
         "No units remain in the benefit year {year_start} to {year_end}: all {limit} units "
-        "are authorized."
+        "are {counted}."
     )
     UNITS_REDUCED_TO_LIMIT = (
-        "{requested} units were requested but only {remaining} of the {limit}-unit annual "
-        "limit remain in the benefit year {year_start} to {year_end}; {remaining} are approved."
+        "{requested} units were {asked} but only {remaining} of the {limit}-unit annual "
+        "limit remain in the benefit year {year_start} to {year_end}; {remaining} are {granted}."
     )
     DUPLICATE_AUTHORIZATION = (
         "The participant already holds approved pre-certification {other_id} for {therapy} "
@@ -50,6 +51,27 @@ class Reason(Enum):
     DENIED_ON_REVIEW = "Denied by the Pre-Certification Unit on review."
     CANCELLED = "Cancelled; any units it held are released."
     STEP2_EXPIRED = "Step 2 was not completed by {expires_on}, {days} days after step 1."
+    # Claims-time checks.
+    NO_PRECERT = "No approved pre-certification of {therapy} for this participant covers {on}."
+    BILLING_PROVIDER_MISMATCH = (
+        "Billed under NPI {billing_npi}, but pre-certification {precert_id} was completed by "
+        "NPI {provider_npi}; bill under the NPI that completed step 2."
+    )
+    PROCEDURE_NOT_AUTHORIZED = (
+        "Procedure code {code} is not authorized by pre-certification {precert_id} "
+        "(authorized: {authorized})."
+    )
+    PROCEDURE_NOT_IN_PROGRAM = "Procedure code {code} is not a code of any therapy of this program."
+    PRECERT_UNITS_EXHAUSTED = (
+        "{billed} units were billed but pre-certification {precert_id} has {left} of its "
+        "{approved} approved units left; {covered} are covered."
+    )
+    CLAIM_LINE_VOIDED = (
+        "Voids claim {claim_id} line {line_number}: its {units} covered units are given back."
+    )
+    CLAIM_LINE_ALREADY_VOIDED = (
+        "Claim {claim_id} line {line_number} was already voided; nothing changed."
+    )
 
     @property
     def code(self) -> str:

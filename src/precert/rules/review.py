@@ -29,7 +29,12 @@ def decide_review(
         return Decision(Status.DENIED, (finding,), 0, (), start_date, end_date)
     charged, (year_start, year_end) = units_charged(policy, authorizations, start_date)
     remaining = max(policy.annual_unit_limit - charged, 0)
-    year = {"year_start": year_start, "year_end": year_end, "limit": policy.annual_unit_limit}
+    year = {
+        "year_start": year_start,
+        "year_end": year_end,
+        "limit": policy.annual_unit_limit,
+        "counted": "authorized",
+    }
     if remaining == 0:
         finding = Finding.of(Reason.ANNUAL_LIMIT_REACHED, **year)
         return Decision(Status.DENIED, (finding,), 0, (), start_date, end_date)
@@ -42,7 +47,14 @@ def decide_review(
         units = reviewer_units
     if remaining < units:
         findings.append(
-            Finding.of(Reason.UNITS_REDUCED_TO_LIMIT, requested=units, remaining=remaining, **year)
+            Finding.of(
+                Reason.UNITS_REDUCED_TO_LIMIT,
+                requested=units,
+                remaining=remaining,
+                asked="requested",
+                granted="approved",
+                **year,
+            )
         )
         units = remaining
     status = Status.PARTIALLY_APPROVED if units < requested_units else Status.APPROVED

@@ -30,6 +30,7 @@ NAVIGATION: dict[str, list[tuple[str, str]]] = {
         ("Policy", "/admin/policy"),
         ("Access log", "/admin/access-log"),
     ],
+    "claims_system": [],
 }
 
 STATUS_LABELS = {

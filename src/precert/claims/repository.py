@@ -1,0 +1,209 @@
+"""Queries of claim lines, and the units they use on pre-certifications and ledgers.
+
+Built for batches: every read takes a whole chunk's participants or claims at once, and every
+write is one executemany per table.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Sequence
+from datetime import date
+from typing import Any, cast
+
+from sqlalchemy import Table, bindparam, func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from precert.db import connection
+from precert.models import ClaimLineRecord, EligibilitySpan, Participant, Precert, UnitLedger
+from precert.precerts.repository import HOLDING
+from precert.rules.claims import Held
+from precert.rules.facts import Span
+
+Record = dict[str, Any]
+
+LINES = cast(Table, ClaimLineRecord.__table__)
+_PRECERTS = cast(Table, Precert.__table__)
+_LEDGERS = cast(Table, UnitLedger.__table__)
+_SPANS = cast(Table, EligibilitySpan.__table__)
+_PARTICIPANTS = cast(Table, Participant.__table__)
+
+_LINES_OF_CLAIMS = select(LINES).where(LINES.c.claim_id.in_(bindparam("ids", expanding=True)))
+_KNOWN = select(_PARTICIPANTS.c.participant_id).where(
+    _PARTICIPANTS.c.participant_id.in_(bindparam("ids", expanding=True))
+)
+_SPANS_OF = select(_SPANS.c.participant_id, _SPANS.c.start_date, _SPANS.c.end_date).where(
+    _SPANS.c.participant_id.in_(bindparam("ids", expanding=True))
+)
+_HELD = (
+    select(
+        _PRECERTS.c.id,
+        _PRECERTS.c.participant_id,
+        _PRECERTS.c.therapy,
+        _PRECERTS.c.provider_npi,
+        _PRECERTS.c.procedure_codes,
+        _PRECERTS.c.start_date,
+        _PRECERTS.c.end_date,
+        _PRECERTS.c.approved_units,
+        _PRECERTS.c.used_units,
+    )
+    .where(
+        _PRECERTS.c.participant_id.in_(bindparam("ids", expanding=True)),
+        _PRECERTS.c.status.in_(HOLDING),
+    )
+    .order_by(_PRECERTS.c.id)
+)
+_HELD_LOCKED = _HELD.with_for_update()
+_LEDGER_USED = select(_LEDGERS.c.participant_id, _LEDGERS.c.year_key, _LEDGERS.c.used_units).where(
+    _LEDGERS.c.participant_id.in_(bindparam("ids", expanding=True))
+)
+_LOCK_LEDGER = {
+    dialect: insert(_LEDGERS)
+    .values(participant_id=bindparam("b_pid"), year_key=bindparam("b_key"), authorized_units=0)
+    .on_conflict_do_update(
+        index_elements=[_LEDGERS.c.participant_id, _LEDGERS.c.year_key],
+        set_={"used_units": _LEDGERS.c.used_units},
+    )
+    for dialect, insert in (("postgresql", pg_insert), ("sqlite", sqlite_insert))
+}
+_ADD_USED_PRECERT = (
+    update(_PRECERTS)
+    .where(_PRECERTS.c.id == bindparam("b_id"))
+    .values(used_units=_PRECERTS.c.used_units + bindparam("b_units"))
+)
+_ADD_USED_LEDGER = (
+    update(_LEDGERS)
+    .where(
+        _LEDGERS.c.participant_id == bindparam("b_pid"), _LEDGERS.c.year_key == bindparam("b_key")
+    )
+    .values(used_units=_LEDGERS.c.used_units + bindparam("b_units"))
+)
+_VOID = (
+    update(LINES)
+    .where(LINES.c.claim_id == bindparam("b_claim"), LINES.c.line_number == bindparam("b_line"))
+    .values(voided_by=bindparam("b_by"))
+)
+_INSERT = LINES.insert()
+
+
+def lines_of_claims(session: Session, claim_ids: Collection[str]) -> dict[tuple[str, int], Record]:
+    """Return the recorded lines of these claims, by (claim_id, line_number)."""
+    if not claim_ids:
+        return {}
+    rows = connection(session).execute(_LINES_OF_CLAIMS, {"ids": list(claim_ids)}).mappings()
+    return {(r["claim_id"], r["line_number"]): dict(r) for r in rows}
+
+
+def known_participants(session: Session, participant_ids: Collection[str]) -> set[str]:
+    if not participant_ids:
+        return set()
+    rows = connection(session).execute(_KNOWN, {"ids": list(participant_ids)})
+    return {pid for (pid,) in rows}
+
+
+def eligibility(session: Session, participant_ids: Collection[str]) -> dict[str, list[Span]]:
+    spans: dict[str, list[Span]] = {pid: [] for pid in participant_ids}
+    if participant_ids:
+        for pid, start, end in connection(session).execute(
+            _SPANS_OF, {"ids": list(participant_ids)}
+        ):
+            spans[pid].append(Span(start, end))
+    return spans
+
+
+def held(
+    session: Session, participant_ids: Collection[str], *, lock: bool
+) -> tuple[dict[str, list[Held]], dict[str, int]]:
+    """Return the approved pre-certifications of these participants and the units each used.
+
+    With `lock`, the rows are locked (PostgreSQL) in ID order, before any ledger row.
+    """
+    by_participant: dict[str, list[Held]] = {pid: [] for pid in participant_ids}
+    used: dict[str, int] = {}
+    if not participant_ids:
+        return by_participant, used
+    statement = _HELD_LOCKED if lock else _HELD
+    for row in connection(session).execute(statement, {"ids": sorted(participant_ids)}):
+        pid, participant_id, therapy, npi, codes, start, end, approved, used_units = row
+        if end is None or npi is None:
+            continue
+        by_participant[participant_id].append(
+            Held(pid, therapy, npi, frozenset(codes or ()), start, end, approved or 0)
+        )
+        used[pid] = used_units or 0
+    return by_participant, used
+
+
+def lock_ledgers(session: Session, keys: Iterable[tuple[str, str]]) -> None:
+    """Create (if needed) and lock the ledger rows of (participant, year key), in key order."""
+    params = [{"b_pid": pid, "b_key": key} for pid, key in sorted(set(keys))]
+    if params:
+        conn = connection(session)
+        conn.execute(_LOCK_LEDGER[conn.dialect.name], params)
+
+
+def ledger_used(session: Session, participant_ids: Collection[str]) -> dict[tuple[str, str], int]:
+    if not participant_ids:
+        return {}
+    rows = connection(session).execute(_LEDGER_USED, {"ids": list(participant_ids)})
+    return {(pid, key): used or 0 for pid, key, used in rows}
+
+
+def used_between(session: Session, participant_id: str, first: date, last: date) -> int:
+    """Return the units covered on lines (not voided) with a date of service in [first, last]."""
+    total = connection(session).execute(
+        select(func.coalesce(func.sum(LINES.c.covered_units), 0)).where(
+            LINES.c.participant_id == participant_id,
+            LINES.c.date_of_service >= first,
+            LINES.c.date_of_service <= last,
+            LINES.c.voided_by.is_(None),
+        )
+    )
+    return int(total.scalar() or 0)
+
+
+def used_by_therapy(
+    session: Session, participant_id: str, first: date, last: date
+) -> dict[str, int]:
+    """Return the units covered by therapy on lines with a date of service in [first, last]."""
+    rows = connection(session).execute(
+        select(LINES.c.therapy, func.sum(LINES.c.covered_units))
+        .where(
+            LINES.c.participant_id == participant_id,
+            LINES.c.date_of_service >= first,
+            LINES.c.date_of_service <= last,
+            LINES.c.voided_by.is_(None),
+            LINES.c.therapy.is_not(None),
+        )
+        .group_by(LINES.c.therapy)
+    )
+    return {therapy: int(units or 0) for therapy, units in rows}
+
+
+def write(
+    session: Session,
+    *,
+    new_lines: Sequence[Record],
+    voided: Sequence[tuple[str, int, str]],
+    precert_used: dict[str, int],
+    ledger_used_delta: dict[tuple[str, str], int],
+) -> None:
+    """Store a chunk: the new lines, the voids, and one update per pre-certification and ledger."""
+    conn = connection(session)
+    if new_lines:
+        conn.execute(_INSERT, list(new_lines))
+    if voided:
+        conn.execute(_VOID, [{"b_claim": c, "b_line": n, "b_by": by} for c, n, by in voided])
+    deltas = [
+        {"b_id": pid, "b_units": units} for pid, units in sorted(precert_used.items()) if units
+    ]
+    if deltas:
+        conn.execute(_ADD_USED_PRECERT, deltas)
+    ledgers = [
+        {"b_pid": pid, "b_key": key, "b_units": units}
+        for (pid, key), units in sorted(ledger_used_delta.items())
+        if units
+    ]
+    if ledgers:
+        conn.execute(_ADD_USED_LEDGER, ledgers)
