@@ -11,6 +11,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench.claims import ClaimsResult, run_claims
 from bench.engine import EngineResult, run_engine
 from bench.load import LoadResult
 from bench.scenario import (
@@ -23,6 +24,10 @@ from bench.scenario import (
 from bench.server import ROOT
 
 LOCAL_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+
+# Targets of issue 4: a million lines decided and recorded, and /claims/check latency.
+CLAIMS_SECONDS_TARGET = {"sqlite": 20.0, "postgresql": 60.0}
+CHECK_P99_TARGET_MS = 50.0
 
 # Targets of issue 2, section 8.
 ENGINE_TARGET = 100_000
@@ -47,6 +52,14 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
         help="participants, each with one request per therapy to complete (2000)",
     )
     parser.add_argument("--ceiling-seconds", type=float, default=5.0)
+    parser.add_argument(
+        "--claims-lines", type=int, default=1_000_000, help="claim lines to import (1,000,000)"
+    )
+    parser.add_argument(
+        "--claims-participants", type=int, default=100_000, help="participants (100,000)"
+    )
+    parser.add_argument("--no-claims", action="store_true", help="skip the claims phase")
+    parser.add_argument("--no-api", action="store_true", help="skip the step 1/step 2 phase")
     parser.add_argument("--engine-seconds", type=float, default=2.0)
     return parser.parse_args(argv)
 
@@ -83,7 +96,36 @@ def main(argv: list[str] | None = None) -> int:
         runs.append(("postgresql", pg_url))
     else:
         notes.append(f"PostgreSQL {pg_note}")
+    claims: list[ClaimsResult] = []
     for name, admin_url in runs:
+        if not args.no_claims:
+            print(
+                f"{name}: claims: seeding {args.claims_participants:,} participants, importing "
+                f"{args.claims_lines:,} lines (and a tenth of that), then /claims/check ...",
+                flush=True,
+            )
+            with tempfile.TemporaryDirectory(prefix=f"precert-claims-{name}-") as tmp:
+                database = (
+                    sqlite_database(Path(tmp))
+                    if admin_url is None
+                    else postgres_database(admin_url)
+                )
+                try:
+                    with database as url:
+                        claims.append(
+                            run_claims(
+                                name,
+                                url,
+                                Path(tmp),
+                                lines=args.claims_lines,
+                                participants=args.claims_participants,
+                                clients=args.clients,
+                            )
+                        )
+                except Exception as exc:  # report and go on
+                    notes.append(f"{name} claims failed: {exc}")
+        if args.no_api:
+            continue
         print(
             f"{name}: seeding {args.participants} participants, then the ceiling, "
             f"{3 * args.participants} step-1 and {3 * args.participants} step-2 requests ...",
@@ -110,6 +152,9 @@ def main(argv: list[str] | None = None) -> int:
                 notes.append(f"{name} failed: {exc}")
     print()
     print(report(engine, databases, args.clients))
+    if claims:
+        print()
+        print(claims_report(claims, args.clients))
     for note in notes:
         print(f"note: {note}")
     print(f"\nbench finished in {time.perf_counter() - began:.0f} s")
@@ -184,4 +229,30 @@ def report(engine: list[EngineResult], databases: list[DatabaseResult], clients:
             f"{_verdict(ratio >= target):<7}  p99 {p99:6.1f} ms (< {P99_TARGET_MS:.0f}) "
             f"{_verdict(p99 < P99_TARGET_MS):<7}  all approved {_verdict(clean)}"
         )
+    return "\n".join(lines)
+
+
+def claims_report(results: list[ClaimsResult], clients: int) -> str:
+    lines = ["Claims (precert claims import; the ratio to reading and parsing is the figure)"]
+    for r in results:
+        target = CLAIMS_SECONDS_TARGET.get(r.name, 60.0) * r.lines / 1_000_000
+        check = r.check
+        p99 = check.percentile(99) if check else float("nan")
+        lines += [
+            f"  {r.name}: {r.lines:,} lines against {r.participants:,} participants",
+            f"    csv.reader alone            {r.csv_rate:>12,.0f} lines/s",
+            f"    csv + read_line (parse)     {r.parse_rate:>12,.0f} lines/s",
+            f"    import (decide + record)    {r.import_rate:>12,.0f} lines/s  "
+            f"{r.import_seconds:.1f} s  (target < {target:.0f} s  "
+            f"{_verdict(r.import_seconds < target)})  ratio to parse {r.ratio:.1%}",
+            f"    peak memory                 {r.peak_rss_mb:>9,.0f} MB for {r.lines:,} lines, "
+            f"{r.small_peak_rss_mb:,.0f} MB for {r.small_lines:,}",
+            f"    {r.outcome_line}",
+        ]
+        if check:
+            lines.append(
+                f"    /claims/check, {clients} clients: {check.rate:,.0f} req/s, p50 "
+                f"{check.percentile(50):.1f} ms, p99 {p99:.1f} ms (< {CHECK_P99_TARGET_MS:.0f} "
+                f"{_verdict(p99 < CHECK_P99_TARGET_MS)}), answers {dict(check.statuses)}"
+            )
     return "\n".join(lines)

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+from sqlalchemy.exc import DBAPIError
 
 from precert.config import Settings
 from precert.db import make_engine, make_sessionmaker, transaction
@@ -260,6 +261,13 @@ def claims_import(file: Path, out: Path | None, chunk: int) -> None:
         summary = import_file(
             file, out, sessions, _policies(settings), chunk=chunk, progress=progress
         )
+    except DBAPIError as exc:
+        click.echo(
+            f"cannot use the database ({type(exc.orig).__name__}); is it migrated? "
+            "Run `precert db upgrade`.",
+            err=True,
+        )
+        sys.exit(2)
     finally:
         if bar is not None:
             bar.__exit__(None, None, None)

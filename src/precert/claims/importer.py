@@ -45,11 +45,12 @@ Rows = Iterator[tuple[int, dict[str, Any]]]
 
 @dataclass
 class Problem:
-    line: int
+    line: int  # the CSV line, or the 837P segment number of the service line's LX
     message: str
+    where: str = "line"
 
     def __str__(self) -> str:
-        return f"line {self.line}: {self.message}"
+        return f"{self.where} {self.line}: {self.message}"
 
 
 @dataclass
@@ -136,6 +137,9 @@ def check_file(
     except (ValueError, OSError, UnicodeDecodeError, csv.Error) as exc:
         return [*problems, Problem(0, f"cannot read the file: {exc}")], count
     problems += _missing_originals(path, sessions, corrections)
+    if is_x12(path):
+        for problem in problems:
+            problem.where = "segment"
     return sorted(problems, key=lambda p: p.line), count
 
 

@@ -6,11 +6,12 @@ write is one executemany per table.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Collection, Iterable, Sequence
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, func, select, update
+from sqlalchemy import Connection, Table, bindparam, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -84,7 +85,48 @@ _VOID = (
     .where(LINES.c.claim_id == bindparam("b_claim"), LINES.c.line_number == bindparam("b_line"))
     .values(voided_by=bindparam("b_by"))
 )
-_INSERT = LINES.insert()
+_COLUMNS = [c.name for c in LINES.columns]
+_JSON_COLUMNS = {"diagnosis_codes", "reasons"}  # lists: the only list values of a line
+
+
+def _insert_sql(dialect: str) -> str:
+    """Return the driver-level INSERT: a batch skips SQLAlchemy's per-row parameter work."""
+    if dialect == "postgresql":
+        marks = [("%s::jsonb" if c in _JSON_COLUMNS else "%s") for c in _COLUMNS]
+    else:
+        marks = ["?"] * len(_COLUMNS)
+    return f"INSERT INTO claim_lines ({', '.join(_COLUMNS)}) VALUES ({', '.join(marks)})"
+
+
+_INSERT_SQL = {dialect: _insert_sql(dialect) for dialect in ("postgresql", "sqlite")}
+
+
+def insert_lines(conn: Connection, records: Sequence[Record]) -> None:
+    """Insert claim lines with one executemany, values as the driver stores them."""
+    sqlite = conn.dialect.name == "sqlite"
+    texts: dict[Any, str] = {}  # the same few JSON values and times recur across a batch
+
+    def stored(value: Any) -> Any:
+        if isinstance(value, list):
+            key = tuple(v if isinstance(v, str) else tuple(v.items()) for v in value)
+            found = texts.get(key)
+            if found is None:
+                found = texts[key] = json.dumps(value)
+            return found
+        if sqlite and isinstance(value, date):
+            found = texts.get(value)
+            if found is None:
+                # SQLAlchemy's SQLite DATE and DATETIME text (naive UTC, with microseconds).
+                found = texts[value] = (
+                    value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+                    if isinstance(value, datetime)
+                    else value.isoformat()
+                )
+            return found
+        return value
+
+    rows = [tuple(stored(record[name]) for name in _COLUMNS) for record in records]
+    conn.exec_driver_sql(_INSERT_SQL[conn.dialect.name], rows)
 
 
 def lines_of_claims(session: Session, claim_ids: Collection[str]) -> dict[tuple[str, int], Record]:
@@ -192,7 +234,7 @@ def write(
     """Store a chunk: the new lines, the voids, and one update per pre-certification and ledger."""
     conn = connection(session)
     if new_lines:
-        conn.execute(_INSERT, list(new_lines))
+        insert_lines(conn, new_lines)
     if voided:
         conn.execute(_VOID, [{"b_claim": c, "b_line": n, "b_by": by} for c, n, by in voided])
     deltas = [

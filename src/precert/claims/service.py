@@ -75,27 +75,31 @@ def read_lines(ctx: Context, body: Any) -> list[ClaimLine]:
             [FieldProblem("lines", f"must be a list of 1 to {MAX_LINES} claim lines")]
         )
     problems: list[FieldProblem] = []
-    lines: list[ClaimLine] = []
+    lines: list[tuple[int, ClaimLine]] = []
     for index, raw in enumerate(raw_lines):
         line, found = read_line(raw)
         problems += [FieldProblem(f"lines[{index}].{p.field}", p.message) for p in found]
         if line is not None:
-            lines.append(line)
-    if not problems:
-        problems += references(ctx, lines)
+            lines.append((index, line))
+    problems += references(ctx, lines)
     if problems:
-        raise validation_error(problems)
-    return lines
+        raise validation_error(sorted(problems, key=_index_of))
+    return [line for _, line in lines]
 
 
-def references(ctx: Context, lines: list[ClaimLine], first_index: int = 0) -> list[FieldProblem]:
+def _index_of(problem: FieldProblem) -> int:
+    return int(problem.field.split("]", 1)[0].removeprefix("lines["))
+
+
+def references(ctx: Context, lines: list[tuple[int, ClaimLine]]) -> list[FieldProblem]:
     """Name lines whose participant is unknown, or whose original line is not on record."""
     problems: list[FieldProblem] = []
-    known = repository.known_participants(ctx.session, {line.participant_id for line in lines})
-    originals = {line.original_claim_id for line in lines if line.original_claim_id}
+    ids = {line.participant_id for _, line in lines}
+    known = repository.known_participants(ctx.session, ids)
+    originals = {line.original_claim_id for _, line in lines if line.original_claim_id}
     on_record = set(repository.lines_of_claims(ctx.session, originals))
     seen: set[tuple[str, int]] = set()
-    for index, line in enumerate(lines, start=first_index):
+    for index, line in lines:
         if line.participant_id not in known:
             problems.append(
                 FieldProblem(

@@ -132,9 +132,13 @@ class Policy(_Frozen):
         """Return the therapy named `key`, if the policy has one."""
         return self.therapy_index.get(key)
 
+    @cached_property
+    def procedure_index(self) -> dict[str, Therapy]:
+        return {p.code: t for t in self.therapies for p in t.procedure_codes}
+
     def therapy_for_procedure(self, code: str) -> Therapy | None:
-        """Return the therapy whose CPT list holds `code`."""
-        return next((t for t in self.therapies if code in t.codes), None)
+        """Return the therapy whose CPT list holds `code` (the lists do not overlap)."""
+        return self.procedure_index.get(code)
 
     def approved_diagnoses(self, on: date) -> frozenset[str]:
         """Return the diagnosis codes approved on `on`."""
