@@ -168,7 +168,7 @@ def participant_page_with_chart(page: Page, live_portal: LivePortal, made: Made)
         "aria-label",
         "Units authorized in the benefit year 2026-01-01 to 2026-12-31: "
         "physical therapy 8, chiropractic 0, acupuncture 0; 8 of the 120-unit limit, "
-        "112 remaining.",
+        "112 remaining; 0 used on claims.",
     )
 
 

@@ -249,7 +249,8 @@ def test_participant_page_charts_the_units_of_each_therapy(
     expect(chart).to_have_attribute(
         "aria-label",
         "Units authorized in the benefit year 2026-01-01 to 2026-12-31: physical therapy 0, "
-        "chiropractic 0, acupuncture 0; 0 of the 120-unit limit, 120 remaining.",
+        "chiropractic 0, acupuncture 0; 0 of the 120-unit limit, 120 remaining; "
+        "0 used on claims.",
     )
 
     physical = phone_request(page, live_portal, participant_id, therapy="physical_therapy")
@@ -264,7 +265,7 @@ def test_participant_page_charts_the_units_of_each_therapy(
         re.compile(
             re.escape(
                 "physical therapy 8, chiropractic 0, acupuncture 4; "
-                "12 of the 120-unit limit, 108 remaining."
+                "12 of the 120-unit limit, 108 remaining; 0 used on claims."
             )
             + "$"
         ),

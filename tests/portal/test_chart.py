@@ -62,14 +62,14 @@ def test_each_band_totals_its_therapys_units_in_the_year() -> None:
 def test_the_description_states_every_figure() -> None:
     assert chart(*YEAR).description == (
         "Units authorized in the benefit year 2026-01-01 to 2026-12-31: physical therapy 18, "
-        "chiropractic 20, acupuncture 0; 38 of the 120-unit limit, 82 remaining."
+        "chiropractic 20, acupuncture 0; 38 of the 120-unit limit, 82 remaining; 0 used on claims."
     )
 
 
 def test_the_description_of_a_year_over_the_limit_says_none_remain() -> None:
     c = chart(held("physical_therapy", date(2026, 1, 5), 100), held("acupuncture", FIRST, 30))
     assert c.total == 130
-    assert c.description.endswith("130 of the 120-unit limit, 0 remaining.")
+    assert c.description.endswith("130 of the 120-unit limit, 0 remaining; 0 used on claims.")
 
 
 @pytest.mark.parametrize("total", [0, 38, 120, 130])
@@ -149,3 +149,23 @@ def test_a_standard_request_is_due_within_7_days() -> None:
 
 def test_an_unknown_priority_gets_the_standard_time() -> None:
     assert deadline("whenever", RECEIVED) == RECEIVED + DECISION_TIME["standard"]
+
+
+def test_the_used_line_climbs_by_the_units_used_on_each_date_of_service() -> None:
+    used = [(date(2026, 3, 10), 5), (date(2026, 4, 1), 3), (date(2025, 12, 31), 9)]
+    c = units_chart(
+        first=FIRST,
+        last=LAST,
+        limit=120,
+        therapies=THERAPIES,
+        held=[held("physical_therapy", date(2026, 3, 2), 24)],
+        today=date(2026, 3, 2),
+        used=used,
+    )
+    assert c.used == 8  # the 9 units of the year before are not this year's
+    assert c.description.endswith("24 of the 120-unit limit, 96 remaining; 8 used on claims.")
+    line = points(c.used_points)
+    heights = [c.bottom - y for _, y in line]
+    assert heights[0] == 0 and heights[-1] > 0
+    assert heights == sorted(heights)  # cumulative: never goes down
+    assert line[-1][0] == c.right

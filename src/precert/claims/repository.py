@@ -249,3 +249,22 @@ def write(
     ]
     if ledgers:
         conn.execute(_ADD_USED_LEDGER, ledgers)
+
+
+def used_by_day(
+    session: Session, participant_id: str, first: date, last: date
+) -> list[tuple[date, int]]:
+    """Return the units covered per date of service in [first, last] (voided lines excluded)."""
+    rows = connection(session).execute(
+        select(LINES.c.date_of_service, func.sum(LINES.c.covered_units))
+        .where(
+            LINES.c.participant_id == participant_id,
+            LINES.c.date_of_service >= first,
+            LINES.c.date_of_service <= last,
+            LINES.c.voided_by.is_(None),
+            LINES.c.covered_units > 0,
+        )
+        .group_by(LINES.c.date_of_service)
+        .order_by(LINES.c.date_of_service)
+    )
+    return [(on, int(units or 0)) for on, units in rows]

@@ -50,6 +50,8 @@ class Chart:
     y_ticks: tuple[Tick, ...]
     today_x: float | None
     description: str
+    used: int = 0
+    used_points: str = ""  # SVG polyline points of the cumulative units used on claims
 
 
 def units_chart(
@@ -60,13 +62,16 @@ def units_chart(
     therapies: Sequence[tuple[str, str]],
     held: Sequence[Authorization],
     today: date,
+    used: Sequence[tuple[date, int]] = (),
 ) -> Chart:
     """Lay out the chart of `held` (the year's authorizations) for the year `first`..`last`."""
     days = (last - first).days + 1
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
     in_year = sorted((a for a in held if first <= a.start_date <= last), key=lambda a: a.start_date)
     total = sum(a.units for a in in_year)
-    top_value = max(limit, total)
+    used_in_year = sorted((on, units) for on, units in used if first <= on <= last)
+    used_total = sum(units for _, units in used_in_year)
+    top_value = max(limit, total, used_total)
     step = max(1, _nice_step(top_value))
     y_max = (top_value // step + 1) * step
 
@@ -125,8 +130,14 @@ def units_chart(
     figures = ", ".join(f"{b.label} {b.units}" for b in bands)
     description = (
         f"Units authorized in the benefit year {first} to {last}: {figures}; "
-        f"{total} of the {limit}-unit limit, {max(limit - total, 0)} remaining."
+        f"{total} of the {limit}-unit limit, {max(limit - total, 0)} remaining; "
+        f"{used_total} used on claims."
     )
+    running, line = 0, [(x(first), y(0))]
+    for on, units in used_in_year:
+        line += [(x(on), y(running)), (x(on), y(running + units))]
+        running += units
+    line.append((x(last + timedelta(days=1)), y(running)))
     return Chart(
         width=WIDTH,
         height=HEIGHT,
@@ -142,6 +153,8 @@ def units_chart(
         y_ticks=y_ticks,
         today_x=x(today) if first <= today <= last else None,
         description=description,
+        used=used_total,
+        used_points=" ".join(f"{px},{py}" for px, py in line),
     )
 
 

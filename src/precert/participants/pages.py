@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from precert.claims import repository as claims
 from precert.common.actor import Role
 from precert.participants import service
 from precert.participants.chart import units_chart
@@ -55,6 +56,7 @@ async def participant(participant_id: str, request: Request) -> Response:
             therapies=[(t.key, t.label) for t in policy.therapies],
             held=held,
             today=ctx.today,
+            used=claims.used_by_day(ctx.session, participant_id, first, last),
         )
         history = precert_service.find(
             ctx, participant_id=participant_id, status=None, therapy=None, limit=500, offset=0
