@@ -78,15 +78,20 @@ def decide_chunk(
     participant_ids = {line.participant_id for line in lines}
     claim_ids = {line.claim_id for line in lines}
     claim_ids |= {line.original_claim_id for line in lines if line.original_claim_id}
-    stored = repository.lines_of_claims(session, claim_ids)
-    held, precert_used = repository.held(session, participant_ids, lock=record)
     ledgers = {
         (line.participant_id, _year(_policy(policies, line), line.date_of_service)[0])
         for line in lines
     }
-    ledgers |= {(r["participant_id"], r["year_key"]) for r in stored.values() if r["year_key"]}
+    held, precert_used = repository.held(session, participant_ids, lock=record)
     if record:
         repository.lock_ledgers(session, ledgers)
+    # What is on record is read under the locks, so a request that waited for another one
+    # (a retry, a second void of the same line) sees what that one recorded.
+    stored = repository.lines_of_claims(session, claim_ids)
+    corrected = {(r["participant_id"], r["year_key"]) for r in stored.values() if r["year_key"]}
+    if record and corrected - ledgers:  # an original line of another participant or year
+        repository.lock_ledgers(session, corrected - ledgers)
+        stored = repository.lines_of_claims(session, claim_ids)
     chunk = _Chunk(
         stored=stored,
         held=held,

@@ -21,6 +21,7 @@ from itertools import islice
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from precert.claims import engine, repository
@@ -170,6 +171,15 @@ def _int(value: Any) -> int:
         return -1
 
 
+def _record(
+    sessions: sessionmaker[Session], lines: list[ClaimLine], policies: PolicyBook
+) -> list[dict[str, Any]]:
+    with transaction(sessions) as session:
+        return engine.decide_chunk(
+            session, lines, policies=policies, now=datetime.now(UTC), record=True
+        )
+
+
 def import_file(
     path: Path,
     out: Path,
@@ -198,10 +208,10 @@ def import_file(
                 line, _problems = read_line(raw)
                 assert line is not None  # checked in pass 1
                 lines.append(line)
-            with transaction(sessions) as session:
-                answers = engine.decide_chunk(
-                    session, lines, policies=policies, now=datetime.now(UTC), record=True
-                )
+            try:
+                answers = _record(sessions, lines, policies)
+            except IntegrityError:  # a line of this chunk was recorded meanwhile: its answer
+                answers = _record(sessions, lines, policies)
             for (number, _), line, answer in zip(rows, lines, answers, strict=True):
                 reasons = answer["reasons"]
                 writer.writerow(

@@ -163,6 +163,13 @@ def read_line(raw: Any) -> tuple[ClaimLine | None, list[FieldProblem]]:
             problems.append(
                 FieldProblem("original_claim_id", "must be 1-50 letters, digits, '.', '_' or '-'")
             )
+        elif original_id and original_id == claim_id:
+            problems.append(
+                FieldProblem(
+                    "original_claim_id",
+                    "names this claim itself; a correction carries its own claim_id",
+                )
+            )
     participant_id = _text(raw, "participant_id", problems)
     if participant_id and not PARTICIPANT_ID_PATTERN.fullmatch(participant_id):
         problems.append(FieldProblem("participant_id", "must be an 8-digit participant ID"))

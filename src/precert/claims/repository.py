@@ -11,9 +11,7 @@ from collections.abc import Collection, Iterable, Sequence
 from datetime import UTC, date, datetime
 from typing import Any, cast
 
-from sqlalchemy import Connection, Table, bindparam, func, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import Connection, Table, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from precert.db import connection
@@ -59,32 +57,31 @@ _HELD_LOCKED = _HELD.with_for_update()
 _LEDGER_USED = select(_LEDGERS.c.participant_id, _LEDGERS.c.year_key, _LEDGERS.c.used_units).where(
     _LEDGERS.c.participant_id.in_(bindparam("ids", expanding=True))
 )
-_LOCK_LEDGER = {
-    dialect: insert(_LEDGERS)
-    .values(participant_id=bindparam("b_pid"), year_key=bindparam("b_key"), authorized_units=0)
-    .on_conflict_do_update(
-        index_elements=[_LEDGERS.c.participant_id, _LEDGERS.c.year_key],
-        set_={"used_units": _LEDGERS.c.used_units},
-    )
-    for dialect, insert in (("postgresql", pg_insert), ("sqlite", sqlite_insert))
+# Batch writes run at the driver level (one executemany each); `?` becomes `%s` on PostgreSQL.
+_BATCH_SQL = {
+    "lock_ledger": (
+        "INSERT INTO unit_ledgers (participant_id, year_key, authorized_units, used_units) "
+        "VALUES (?, ?, 0, 0) ON CONFLICT (participant_id, year_key) "
+        "DO UPDATE SET used_units = unit_ledgers.used_units"
+    ),
+    "add_used_precert": "UPDATE precerts SET used_units = used_units + ? WHERE id = ?",
+    "add_used_ledger": (
+        "UPDATE unit_ledgers SET used_units = used_units + ? "
+        "WHERE participant_id = ? AND year_key = ?"
+    ),
+    "void": "UPDATE claim_lines SET voided_by = ? WHERE claim_id = ? AND line_number = ?",
 }
-_ADD_USED_PRECERT = (
-    update(_PRECERTS)
-    .where(_PRECERTS.c.id == bindparam("b_id"))
-    .values(used_units=_PRECERTS.c.used_units + bindparam("b_units"))
-)
-_ADD_USED_LEDGER = (
-    update(_LEDGERS)
-    .where(
-        _LEDGERS.c.participant_id == bindparam("b_pid"), _LEDGERS.c.year_key == bindparam("b_key")
-    )
-    .values(used_units=_LEDGERS.c.used_units + bindparam("b_units"))
-)
-_VOID = (
-    update(LINES)
-    .where(LINES.c.claim_id == bindparam("b_claim"), LINES.c.line_number == bindparam("b_line"))
-    .values(voided_by=bindparam("b_by"))
-)
+
+
+def _batch(conn: Connection, name: str, rows: Sequence[tuple[Any, ...]]) -> None:
+    if not rows:
+        return
+    sql = _BATCH_SQL[name]
+    if conn.dialect.name == "postgresql":
+        sql = sql.replace("?", "%s")
+    conn.exec_driver_sql(sql, list(rows))
+
+
 _COLUMNS = [c.name for c in LINES.columns]
 _JSON_COLUMNS = {"diagnosis_codes", "reasons"}  # lists: the only list values of a line
 
@@ -179,10 +176,7 @@ def held(
 
 def lock_ledgers(session: Session, keys: Iterable[tuple[str, str]]) -> None:
     """Create (if needed) and lock the ledger rows of (participant, year key), in key order."""
-    params = [{"b_pid": pid, "b_key": key} for pid, key in sorted(set(keys))]
-    if params:
-        conn = connection(session)
-        conn.execute(_LOCK_LEDGER[conn.dialect.name], params)
+    _batch(connection(session), "lock_ledger", sorted(set(keys)))
 
 
 def ledger_used(session: Session, participant_ids: Collection[str]) -> dict[tuple[str, str], int]:
@@ -235,20 +229,10 @@ def write(
     conn = connection(session)
     if new_lines:
         insert_lines(conn, new_lines)
-    if voided:
-        conn.execute(_VOID, [{"b_claim": c, "b_line": n, "b_by": by} for c, n, by in voided])
-    deltas = [
-        {"b_id": pid, "b_units": units} for pid, units in sorted(precert_used.items()) if units
-    ]
-    if deltas:
-        conn.execute(_ADD_USED_PRECERT, deltas)
-    ledgers = [
-        {"b_pid": pid, "b_key": key, "b_units": units}
-        for (pid, key), units in sorted(ledger_used_delta.items())
-        if units
-    ]
-    if ledgers:
-        conn.execute(_ADD_USED_LEDGER, ledgers)
+    _batch(conn, "void", [(by, claim, line) for claim, line, by in voided])
+    _batch(conn, "add_used_precert", [(u, pid) for pid, u in sorted(precert_used.items()) if u])
+    ledgers = sorted(ledger_used_delta.items())
+    _batch(conn, "add_used_ledger", [(u, pid, key) for (pid, key), u in ledgers if u])
 
 
 def used_by_day(

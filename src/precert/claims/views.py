@@ -6,10 +6,12 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
+from sqlalchemy.exc import IntegrityError
 
 from precert.api import in_transaction, json_body
 from precert.claims import service
 from precert.claims.schemas import ClaimLinesIn, ClaimLinesOut
+from precert.common.context import Context
 from precert.common.responses import json_response
 
 router = APIRouter(prefix="/api/v1/claims", tags=["claims"])
@@ -51,4 +53,14 @@ async def check(request: Request) -> Response:
 )
 async def record(request: Request) -> Response:
     body = await json_body(request)
-    return json_response(await in_transaction(request, lambda ctx: service.record(ctx, body)))
+
+    def work(ctx: Context) -> dict[str, Any]:
+        return service.record(ctx, body)
+
+    try:
+        answer = await in_transaction(request, work)
+    except IntegrityError:
+        # The same (claim_id, line_number) came in at once under another participant's locks:
+        # run again, and this time find the stored answer.
+        answer = await in_transaction(request, work)
+    return json_response(answer)
