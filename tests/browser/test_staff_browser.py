@@ -277,11 +277,12 @@ def test_participant_page_charts_the_units_of_each_therapy(
     heights = {float(p.split(",")[1]) for p in points.split()}
     assert len(heights) > 1, f"the physical-therapy band is flat: {points}"
     expect(page.locator("p").filter(has_text="units authorized;")).to_contain_text(
-        "12 of 120 units authorized; 108 remaining (1620 minutes)."
+        "12 of 120 units authorized; 108 remaining (1620 minutes); 0 used on claims."
     )
     table = page.get_by_role("table", name="Units authorized by therapy")
-    expect(table.get_by_role("row", name=re.compile(r"^physical therapy 8 120$"))).to_have_count(1)
-    expect(table.get_by_role("row", name=re.compile(r"^acupuncture 4 60$"))).to_have_count(1)
+    physical_row = re.compile(r"^physical therapy 8 120 0$")  # units, minutes, used on claims
+    expect(table.get_by_role("row", name=physical_row)).to_have_count(1)
+    expect(table.get_by_role("row", name=re.compile(r"^acupuncture 4 60 0$"))).to_have_count(1)
     # Both requests are listed below the chart.
     for precert_id in (physical, acupuncture):
         expect(page.get_by_role("link", name=precert_id)).to_be_visible()

@@ -16,6 +16,7 @@ from click.testing import CliRunner, Result
 
 from precert.cli import main
 from tests.claims.conftest import Claims
+from tests.claims.x12_writer import write_837p
 from tests.conftest import npi
 
 COLUMNS = (
@@ -370,3 +371,44 @@ def test_users_add_claims_system_gives_a_token_that_may_record(
 
     assert answer["outcome"] == "covered"
     assert claims.used(pc) == (4, 6)
+
+
+def test_an_837p_file_is_imported_like_a_csv(importer: Importer, claims: Claims) -> None:
+    """A small 837P round trip: written with x12sdk's models, read back, decided, recorded."""
+    pc = claims.s.approved(units=10)["id"]
+
+    def x12(line: dict[str, Any]) -> dict[str, Any]:
+        raw = {k: str(v) for k, v in line.items() if k != "diagnosis_codes"}
+        raw["diagnosis_codes"] = [c.replace(".", "") for c in line["diagnosis_codes"]]
+        raw.setdefault("frequency", "1")
+        raw.setdefault("original_claim_id", "")
+        return raw
+
+    lines = [
+        x12(claims.line("X837-1", units=4)),
+        x12({**claims.line("X837-1", units=8), "line_number": 2}),
+        x12(claims.line("X837-2", units=3, frequency="8", original_claim_id="X837-1")),
+    ]
+    path = importer.tmp_path / "claims.837"
+    path.write_text(write_837p(lines), encoding="utf-8")
+
+    result = importer(path)
+
+    rows = importer.results(Path(str(path) + ".results.csv"))
+    assert [brief(r) for r in rows] == [
+        ("X837-1", "covered", "4", ""),
+        ("X837-1", "reduced", "6", "PRECERT_UNITS_EXHAUSTED"),
+        ("X837-2", "not_covered", "0", "CLAIM_LINE_VOIDED"),
+    ]
+    assert "3 lines recorded" in result.stdout
+    assert claims.used(pc) == (6, 4)  # line 1's 4 units came back with the void
+
+
+def test_a_bad_837p_file_records_nothing(importer: Importer, claims: Claims) -> None:
+    path = importer.tmp_path / "broken.837"
+    path.write_text("ISA*00*this is not a whole interchange~", encoding="utf-8")
+
+    result = importer(path, expect=1)
+
+    assert "nothing recorded" in result.output
+    assert claims.count() == 0

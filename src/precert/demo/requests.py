@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from precert.claims import engine
+from precert.claims.lines import read_line
 from precert.common.actor import Actor, Channel, Role
 from precert.common.context import Context
 from precert.models import Precert, Provider, User
@@ -83,7 +85,39 @@ def seed_requests(session: Session, policies: PolicyBook, today: date) -> list[s
             ctx = _context(session, policies, actors[performer], today)
             precert = completion.complete_referral(ctx, precert["id"], body)
         made.append(f"  {precert['id']}  {pid}  {therapy:<17} {precert['status']}")
-    return ["demo requests:", *made]
+    return ["demo requests:", *made, *_claims(session, policies, actors, today)]
+
+
+def _claims(
+    session: Session, policies: PolicyBook, actors: dict[str, Actor], today: date
+) -> list[str]:
+    """A few weeks of physical therapy and chiropractic billed for participant 10000001."""
+    lines = []
+    for week in range(4):
+        for number, (who, code, units) in enumerate(
+            (("showme-pt", "97110", 4), ("ozark-chiro", "98940", 2)), start=1
+        ):
+            npi = actors[who].npi or ""
+            read, problems = read_line(
+                {
+                    "claim_id": f"DEMO-{week + 1:02d}-{who}",
+                    "line_number": number,
+                    "participant_id": "10000001",
+                    "billing_npi": npi,
+                    "rendering_npi": npi,
+                    "procedure_code": code,
+                    "diagnosis_codes": ["M54.50"],
+                    "date_of_service": (today + timedelta(days=7 * week + 3)).isoformat(),
+                    "units": units,
+                }
+            )
+            assert read is not None, problems
+            lines.append(read)
+    answers = engine.decide_chunk(
+        session, lines, policies=policies, now=datetime.now(UTC), record=True
+    )
+    covered = sum(a["covered_units"] for a in answers)
+    return [f"demo claims: {len(answers)} lines for 10000001, {covered} units covered"]
 
 
 def _actors(session: Session) -> dict[str, Actor]:
