@@ -51,7 +51,7 @@ class Problem:
     where: str = "line"
 
     def __str__(self) -> str:
-        return f"{self.where} {self.line}: {self.message}"
+        return self.message if self.line == 0 else f"{self.where} {self.line}: {self.message}"
 
 
 @dataclass
