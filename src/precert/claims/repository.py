@@ -15,7 +15,7 @@ from sqlalchemy import Connection, Table, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from precert.db import connection
-from precert.models import ClaimLineRecord, EligibilitySpan, Participant, Precert, UnitLedger
+from precert.models import ClaimLineRecord
 from precert.precerts.repository import HOLDING
 from precert.rules.claims import Held
 from precert.rules.facts import Span
@@ -23,40 +23,9 @@ from precert.rules.facts import Span
 Record = dict[str, Any]
 
 LINES = cast(Table, ClaimLineRecord.__table__)
-_PRECERTS = cast(Table, Precert.__table__)
-_LEDGERS = cast(Table, UnitLedger.__table__)
-_SPANS = cast(Table, EligibilitySpan.__table__)
-_PARTICIPANTS = cast(Table, Participant.__table__)
 
 _LINES_OF_CLAIMS = select(LINES).where(LINES.c.claim_id.in_(bindparam("ids", expanding=True)))
-_KNOWN = select(_PARTICIPANTS.c.participant_id).where(
-    _PARTICIPANTS.c.participant_id.in_(bindparam("ids", expanding=True))
-)
-_SPANS_OF = select(_SPANS.c.participant_id, _SPANS.c.start_date, _SPANS.c.end_date).where(
-    _SPANS.c.participant_id.in_(bindparam("ids", expanding=True))
-)
-_HELD = (
-    select(
-        _PRECERTS.c.id,
-        _PRECERTS.c.participant_id,
-        _PRECERTS.c.therapy,
-        _PRECERTS.c.provider_npi,
-        _PRECERTS.c.procedure_codes,
-        _PRECERTS.c.start_date,
-        _PRECERTS.c.end_date,
-        _PRECERTS.c.approved_units,
-        _PRECERTS.c.used_units,
-    )
-    .where(
-        _PRECERTS.c.participant_id.in_(bindparam("ids", expanding=True)),
-        _PRECERTS.c.status.in_(HOLDING),
-    )
-    .order_by(_PRECERTS.c.id)
-)
-_HELD_LOCKED = _HELD.with_for_update()
-_LEDGER_USED = select(_LEDGERS.c.participant_id, _LEDGERS.c.year_key, _LEDGERS.c.used_units).where(
-    _LEDGERS.c.participant_id.in_(bindparam("ids", expanding=True))
-)
+
 # Batch writes run at the driver level (one executemany each); `?` becomes `%s` on PostgreSQL.
 _BATCH_SQL = {
     "lock_ledger": (
@@ -126,6 +95,48 @@ def insert_lines(conn: Connection, records: Sequence[Record]) -> None:
     conn.exec_driver_sql(_INSERT_SQL[conn.dialect.name], rows)
 
 
+def _by_ids(
+    conn: Connection, sql: str, ids: Collection[str], *, tail: str = ""
+) -> list[tuple[Any, ...]]:
+    """Run `sql ... WHERE <id column> IN ids` at the driver level, with one parameter.
+
+    `sql` ends with `{ids}` where the membership test goes: SQLite reads the IDs from a JSON
+    array (`json_each`), PostgreSQL from an array (`= ANY`). A chunk's few thousand IDs then
+    cost one bound value, not one placeholder each for SQLAlchemy to expand and compile.
+    """
+    if conn.dialect.name == "postgresql":
+        text = sql.format(ids="= ANY(%s)") + tail
+        return list(conn.exec_driver_sql(text, (list(ids),)))
+    text = sql.format(ids="IN (SELECT value FROM json_each(?))") + tail
+    return list(conn.exec_driver_sql(text, (json.dumps(list(ids)),)))
+
+
+class _Values:
+    """Driver values to Python, cached: a batch repeats the same few dates and code lists."""
+
+    def __init__(self) -> None:
+        self.seen: dict[Any, Any] = {}
+
+    def day(self, value: Any) -> Any:
+        if value is None or isinstance(value, date):
+            return value
+        found = self.seen.get(value)
+        if found is None:
+            found = self.seen[value] = date.fromisoformat(value)
+        return found
+
+    def codes(self, value: Any) -> frozenset[str]:
+        key = value if isinstance(value, str) else tuple(value or ())
+        found = self.seen.get(("codes", key))
+        if found is None:
+            items = json.loads(value) if isinstance(value, str) else (value or ())
+            found = self.seen[("codes", key)] = frozenset(items)
+        return found
+
+
+_HOLDING_SQL = ", ".join(f"'{status}'" for status in HOLDING)
+
+
 def lines_of_claims(session: Session, claim_ids: Collection[str]) -> dict[tuple[str, int], Record]:
     """Return the recorded lines of these claims, by (claim_id, line_number)."""
     if not claim_ids:
@@ -137,17 +148,20 @@ def lines_of_claims(session: Session, claim_ids: Collection[str]) -> dict[tuple[
 def known_participants(session: Session, participant_ids: Collection[str]) -> set[str]:
     if not participant_ids:
         return set()
-    rows = connection(session).execute(_KNOWN, {"ids": list(participant_ids)})
-    return {pid for (pid,) in rows}
+    sql = "SELECT participant_id FROM participants WHERE participant_id {ids}"
+    return {pid for (pid,) in _by_ids(connection(session), sql, participant_ids)}
 
 
 def eligibility(session: Session, participant_ids: Collection[str]) -> dict[str, list[Span]]:
     spans: dict[str, list[Span]] = {pid: [] for pid in participant_ids}
     if participant_ids:
-        for pid, start, end in connection(session).execute(
-            _SPANS_OF, {"ids": list(participant_ids)}
-        ):
-            spans[pid].append(Span(start, end))
+        values = _Values()
+        sql = (
+            "SELECT participant_id, start_date, end_date FROM eligibility_spans "
+            "WHERE participant_id {ids}"
+        )
+        for pid, start, end in _by_ids(connection(session), sql, participant_ids):
+            spans[pid].append(Span(values.day(start), values.day(end)))
     return spans
 
 
@@ -162,13 +176,28 @@ def held(
     used: dict[str, int] = {}
     if not participant_ids:
         return by_participant, used
-    statement = _HELD_LOCKED if lock else _HELD
-    for row in connection(session).execute(statement, {"ids": sorted(participant_ids)}):
+    conn = connection(session)
+    sql = (
+        "SELECT id, participant_id, therapy, provider_npi, procedure_codes, start_date, "
+        "end_date, approved_units, used_units FROM precerts "
+        f"WHERE status IN ({_HOLDING_SQL}) AND participant_id {{ids}}"
+    )
+    tail = " ORDER BY id" + (" FOR UPDATE" if lock and conn.dialect.name == "postgresql" else "")
+    values = _Values()
+    for row in _by_ids(conn, sql, sorted(participant_ids), tail=tail):
         pid, participant_id, therapy, npi, codes, start, end, approved, used_units = row
         if end is None or npi is None:
             continue
         by_participant[participant_id].append(
-            Held(pid, therapy, npi, frozenset(codes or ()), start, end, approved or 0)
+            Held(
+                pid,
+                therapy,
+                npi,
+                values.codes(codes),
+                values.day(start),
+                values.day(end),
+                approved or 0,
+            )
         )
         used[pid] = used_units or 0
     return by_participant, used
@@ -182,7 +211,8 @@ def lock_ledgers(session: Session, keys: Iterable[tuple[str, str]]) -> None:
 def ledger_used(session: Session, participant_ids: Collection[str]) -> dict[tuple[str, str], int]:
     if not participant_ids:
         return {}
-    rows = connection(session).execute(_LEDGER_USED, {"ids": list(participant_ids)})
+    sql = "SELECT participant_id, year_key, used_units FROM unit_ledgers WHERE participant_id {ids}"
+    rows = _by_ids(connection(session), sql, participant_ids)
     return {(pid, key): used or 0 for pid, key, used in rows}
 
 
