@@ -65,7 +65,7 @@ def load_demo(settings: Settings, policies: PolicyBook) -> list[str]:
                 user.password_hash = hash_password(password)
                 user.failed_logins, user.locked_until = 0, None
             lines.append(
-                f"  {role:<10} {username:<12} password {password:<12}  NPI {npi or '-':<10}  "
+                f"  {role:<13} {username:<12} password {password:<12}  NPI {npi or '-':<10}  "
                 f"token {token}"
             )
         session.flush()
