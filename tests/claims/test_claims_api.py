@@ -513,6 +513,14 @@ def test_a_provider_checking_a_malformed_own_line_gets_a_422(claims: Claims) -> 
     assert fields_of(r) == {"lines[0].units"}
 
 
+@pytest.mark.parametrize("lines", [5, "A", {"claim_id": "A"}, None])
+def test_a_provider_sending_lines_that_are_not_a_list_gets_a_422(
+    claims: Claims, lines: object
+) -> None:
+    r = claims.post("/check", {"lines": lines}, as_="pt")
+    assert fields_of(r) == {"lines"}
+
+
 # -- units on the participant and the pre-certification ----------------------------------------
 
 

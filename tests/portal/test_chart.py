@@ -7,7 +7,8 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from precert.participants.chart import HEIGHT, WIDTH, Chart, units_chart
-from precert.precerts.queue import DECISION_TIME, deadline
+from precert.policy.loader import default_policy_book
+from precert.precerts.queue import deadline
 from precert.rules.facts import Authorization
 
 THERAPIES = [
@@ -16,6 +17,7 @@ THERAPIES = [
     ("acupuncture", "acupuncture"),
 ]
 FIRST, LAST = date(2026, 1, 1), date(2026, 12, 31)
+POLICY = default_policy_book().policies[-1]
 
 
 def held(therapy: str, start: date, units: int, n: int = 0) -> Authorization:
@@ -140,15 +142,15 @@ RECEIVED = datetime(2026, 3, 2, 15, 30, tzinfo=UTC)
 
 
 def test_an_expedited_request_is_due_within_72_hours() -> None:
-    assert deadline("expedited", RECEIVED) == datetime(2026, 3, 5, 15, 30, tzinfo=UTC)
+    assert deadline(POLICY, "expedited", RECEIVED) == datetime(2026, 3, 5, 15, 30, tzinfo=UTC)
 
 
 def test_a_standard_request_is_due_within_7_days() -> None:
-    assert deadline("standard", RECEIVED) == datetime(2026, 3, 9, 15, 30, tzinfo=UTC)
+    assert deadline(POLICY, "standard", RECEIVED) == datetime(2026, 3, 9, 15, 30, tzinfo=UTC)
 
 
 def test_an_unknown_priority_gets_the_standard_time() -> None:
-    assert deadline("whenever", RECEIVED) == RECEIVED + DECISION_TIME["standard"]
+    assert deadline(POLICY, "whenever", RECEIVED) == RECEIVED + timedelta(days=7)
 
 
 def test_the_used_line_climbs_by_the_units_used_on_each_date_of_service() -> None:

@@ -62,6 +62,11 @@ class _Chunk:
             self.ledger_delta[ledger] = self.ledger_delta.get(ledger, 0) + units
 
 
+def _ledger_key(policies: PolicyBook, line: ClaimLine) -> str:
+    on = line.date_of_service
+    return ledger_key(policies.nearest(on).benefit_year, on)
+
+
 def _year(policy: Policy, on: date) -> tuple[str, tuple[date, date]]:
     return ledger_key(policy.benefit_year, on), benefit_year(policy.benefit_year, on)
 
@@ -78,10 +83,7 @@ def decide_chunk(
     participant_ids = {line.participant_id for line in lines}
     claim_ids = {line.claim_id for line in lines}
     claim_ids |= {line.original_claim_id for line in lines if line.original_claim_id}
-    ledgers = {
-        (line.participant_id, _year(_policy(policies, line), line.date_of_service)[0])
-        for line in lines
-    }
+    ledgers = {(line.participant_id, _ledger_key(policies, line)) for line in lines}
     held, precert_used = repository.held(session, participant_ids, lock=record)
     if record:
         repository.lock_ledgers(session, ledgers)
@@ -111,13 +113,6 @@ def decide_chunk(
     return answers
 
 
-def _policy(policies: PolicyBook, line: ClaimLine) -> Policy:
-    on = line.date_of_service
-    book = policies.policies
-    found = next((p for p in reversed(book) if p.in_effect(on)), None)
-    return found or (book[0] if on < book[0].effective_from else book[-1])
-
-
 def _decide(
     session: Session, chunk: _Chunk, line: ClaimLine, policies: PolicyBook, now: datetime
 ) -> dict[str, Any]:
@@ -134,7 +129,7 @@ def _decide(
         decision = LineDecision(Outcome.NOT_COVERED, 0, original_precert, tuple(voiding))
         return _keep(chunk, line, decision, year_key=None, now=now)
 
-    policy = _policy(policies, line)
+    policy = policies.nearest(line.date_of_service)
     key, year = _year(policy, line.date_of_service)
     if policy.benefit_year is BenefitYearKind.ROLLING_12_MONTHS:
         year_used = _rolling_used(session, chunk, line, year)

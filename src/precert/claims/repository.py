@@ -11,7 +11,7 @@ from collections.abc import Collection, Iterable, Sequence
 from datetime import UTC, date, datetime
 from typing import Any, cast
 
-from sqlalchemy import Connection, Table, bindparam, func, select
+from sqlalchemy import ColumnElement, Connection, Table, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from precert.db import connection
@@ -216,14 +216,21 @@ def ledger_used(session: Session, participant_ids: Collection[str]) -> dict[tupl
     return {(pid, key): used or 0 for pid, key, used in rows}
 
 
+def _counting(participant_id: str, first: date, last: date) -> list[ColumnElement[bool]]:
+    """The lines whose covered units count: this participant's, not voided, served in range."""
+    return [
+        LINES.c.participant_id == participant_id,
+        LINES.c.date_of_service >= first,
+        LINES.c.date_of_service <= last,
+        LINES.c.voided_by.is_(None),
+    ]
+
+
 def used_between(session: Session, participant_id: str, first: date, last: date) -> int:
     """Return the units covered on lines (not voided) with a date of service in [first, last]."""
     total = connection(session).execute(
         select(func.coalesce(func.sum(LINES.c.covered_units), 0)).where(
-            LINES.c.participant_id == participant_id,
-            LINES.c.date_of_service >= first,
-            LINES.c.date_of_service <= last,
-            LINES.c.voided_by.is_(None),
+            *_counting(participant_id, first, last)
         )
     )
     return int(total.scalar() or 0)
@@ -235,13 +242,7 @@ def used_by_therapy(
     """Return the units covered by therapy on lines with a date of service in [first, last]."""
     rows = connection(session).execute(
         select(LINES.c.therapy, func.sum(LINES.c.covered_units))
-        .where(
-            LINES.c.participant_id == participant_id,
-            LINES.c.date_of_service >= first,
-            LINES.c.date_of_service <= last,
-            LINES.c.voided_by.is_(None),
-            LINES.c.therapy.is_not(None),
-        )
+        .where(*_counting(participant_id, first, last), LINES.c.therapy.is_not(None))
         .group_by(LINES.c.therapy)
     )
     return {therapy: int(units or 0) for therapy, units in rows}
@@ -271,13 +272,7 @@ def used_by_day(
     """Return the units covered per date of service in [first, last] (voided lines excluded)."""
     rows = connection(session).execute(
         select(LINES.c.date_of_service, func.sum(LINES.c.covered_units))
-        .where(
-            LINES.c.participant_id == participant_id,
-            LINES.c.date_of_service >= first,
-            LINES.c.date_of_service <= last,
-            LINES.c.voided_by.is_(None),
-            LINES.c.covered_units > 0,
-        )
+        .where(*_counting(participant_id, first, last), LINES.c.covered_units > 0)
         .group_by(LINES.c.date_of_service)
         .order_by(LINES.c.date_of_service)
     )

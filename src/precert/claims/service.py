@@ -11,10 +11,9 @@ from precert.claims.lines import read_line
 from precert.common.actor import Role
 from precert.common.context import Context
 from precert.common.parsing import NotJson
-from precert.errors import FieldProblem, forbidden, validation_error
-from precert.precerts.access import require_role
+from precert.errors import FieldProblem, validation_error
+from precert.precerts.access import require_own_npi, require_role
 from precert.rules.claims import ClaimLine, Frequency
-from precert.rules.codes import npi_check_digit_ok
 
 log = logging.getLogger("precert.claims")
 MAX_LINES = 1000
@@ -51,18 +50,9 @@ def record(ctx: Context, body: Any) -> dict[str, Any]:
 
 def _own_lines_only(ctx: Context, body: Any) -> None:
     """Refuse a provider checking lines billed under a valid NPI other than its own."""
-    if ctx.actor.role is not Role.PROVIDER or not isinstance(body, dict):
-        return
-    for raw in body.get("lines") or []:
-        npi = raw.get("billing_npi") if isinstance(raw, dict) else None
-        if (
-            isinstance(npi, str)
-            and npi_check_digit_ok(npi.strip())
-            and npi.strip() != ctx.actor.npi
-        ):
-            raise forbidden(
-                f"A provider may check only lines billed under its own NPI ({ctx.actor.npi})."
-            )
+    lines = body.get("lines") if isinstance(body, dict) else None
+    for raw in lines if isinstance(lines, list) else []:
+        require_own_npi(ctx.actor, raw, "billing_npi")
 
 
 def read_lines(ctx: Context, body: Any) -> list[ClaimLine]:

@@ -36,8 +36,4 @@ class Context:
 
     def nearest_policy(self, on: date) -> Policy:
         """Return the policy in effect on `on`, else the earliest or latest one."""
-        try:
-            return self.policies.in_effect(on)
-        except NoPolicyInEffect:
-            first = self.policies.policies[0]
-            return first if on < first.effective_from else self.policies.policies[-1]
+        return self.policies.nearest(on)

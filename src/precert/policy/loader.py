@@ -43,6 +43,14 @@ class PolicyBook:
                 return policy
         raise NoPolicyInEffect(f"no policy is in effect on {on.isoformat()}")
 
+    def nearest(self, on: date) -> Policy:
+        """Return the policy in effect on `on`, else the earliest (before it) or the latest."""
+        for policy in reversed(self.policies):
+            if policy.in_effect(on):
+                return policy
+        first = self.policies[0]
+        return first if on < first.effective_from else self.policies[-1]
+
     def by_version(self, version: str) -> Policy | None:
         """Return the policy with `version`, if there is one."""
         return next((p for p in self.policies if p.version == version), None)

@@ -39,6 +39,16 @@ class Therapy(_Frozen):
         return frozenset(p.code for p in self.procedure_codes)
 
 
+class DecisionHours(_Frozen):
+    """How long the Pre-Certification Unit has to decide a pended request (CMS-0057-F)."""
+
+    standard: int = Field(ge=1)
+    expedited: int = Field(ge=1)
+
+    def for_priority(self, priority: str) -> int:
+        return self.expedited if priority == "expedited" else self.standard
+
+
 class Diagnosis(_Frozen):
     code: str
     description: str
@@ -77,6 +87,7 @@ class Policy(_Frozen):
     minutes_per_unit: int = Field(ge=1)
     benefit_year: BenefitYearKind
     step1_expiry_days: int = Field(ge=1)
+    decision_hours: DecisionHours
     max_units_per_request: int = Field(ge=1)
     max_diagnosis_codes: int = Field(ge=1)
     prescriber_types: tuple[str, ...]

@@ -21,6 +21,8 @@ def render(policy: Policy, on: date) -> str:
         f"{policy.minutes_per_unit} minutes, shared by all therapies",
         f"benefit year             {policy.benefit_year.value}",
         f"step 2 must follow in    {policy.step1_expiry_days} days of step 1",
+        f"staff decide within      {policy.decision_hours.standard} hours "
+        f"({policy.decision_hours.expedited} when expedited)",
         f"prescribers              {', '.join(policy.prescriber_types)}",
         "",
         "therapies (CPT codes only; descriptions are AMA-copyrighted):",

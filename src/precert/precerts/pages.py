@@ -272,7 +272,7 @@ def _decision_page(
         ),
         "minutes_per_unit": policy.minutes_per_unit,
         # Pended at its last update, as in the work queue (see queue.work_queue).
-        "due_at": deadline(precert["priority"], precert["updated_at"]),
+        "due_at": deadline(policy, precert["priority"], precert["updated_at"]),
         "may_complete": precert["status"] == Status.AWAITING_PROVIDER.value
         and ctx.actor.role in (Role.PROVIDER, Role.STAFF),
         "may_review": precert["status"] == Status.PENDED.value and ctx.actor.role is Role.STAFF,

@@ -8,11 +8,9 @@ from datetime import datetime, timedelta
 from precert.common.actor import Role
 from precert.common.context import Context
 from precert.db import as_utc
+from precert.policy.models import Policy
 from precert.precerts import access, repository
 from precert.precerts.repository import Record
-
-# CMS-0057-F: a decision within 72 hours for an expedited request, 7 calendar days otherwise.
-DECISION_TIME = {"expedited": timedelta(hours=72), "standard": timedelta(days=7)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,8 +25,9 @@ class Waiting:
         return self.left < timedelta(0)
 
 
-def deadline(priority: str, received_at: datetime) -> datetime:
-    return received_at + DECISION_TIME.get(priority, DECISION_TIME["standard"])
+def deadline(policy: Policy, priority: str, received_at: datetime) -> datetime:
+    """Return when staff must decide: the policy's hours for the priority (CMS-0057-F)."""
+    return received_at + timedelta(hours=policy.decision_hours.for_priority(priority))
 
 
 def work_queue(ctx: Context, *, limit: int = 500) -> list[Waiting]:
@@ -40,6 +39,7 @@ def work_queue(ctx: Context, *, limit: int = 500) -> list[Waiting]:
     waiting = []
     for precert in repository.pended(ctx.session, limit=limit):
         received = as_utc(precert["updated_at"])
-        due = deadline(precert["priority"], received)
+        policy = ctx.policies.by_version(precert["policy_version"]) or ctx.current_policy()
+        due = deadline(policy, precert["priority"], received)
         waiting.append(Waiting(precert, received, due, due - ctx.now))
     return waiting

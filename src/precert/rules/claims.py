@@ -13,6 +13,7 @@ from enum import StrEnum
 
 from precert.policy.models import Policy
 from precert.rules.facts import Span
+from precert.rules.ledger import COVERING, limit_finding
 from precert.rules.reasons import Finding, Reason
 
 
@@ -164,25 +165,9 @@ def decide_line(
                 covered=covered,
             )
         )
-    limits = {
-        "year_start": year[0],
-        "year_end": year[1],
-        "limit": policy.annual_unit_limit,
-        "counted": "used",
-    }
-    if year_left == 0:
-        findings.append(Finding.of(Reason.ANNUAL_LIMIT_REACHED, **limits))
-    elif year_left < billed:
-        findings.append(
-            Finding.of(
-                Reason.UNITS_REDUCED_TO_LIMIT,
-                requested=billed,
-                remaining=year_left,
-                asked="billed",
-                granted="covered",
-                **limits,
-            )
-        )
+    limit = limit_finding(policy, year, year_left, billed, COVERING)
+    if limit is not None:
+        findings.append(limit)
     if covered == 0:
         outcome = Outcome.NOT_COVERED
     elif covered < billed:

@@ -10,7 +10,7 @@ from precert.rules.checks import diagnosis_findings, participant_findings
 from precert.rules.dates import period_end
 from precert.rules.decision import Decision, Status
 from precert.rules.facts import Authorization, Completion, Participant, Provider
-from precert.rules.ledger import units_charged
+from precert.rules.ledger import AUTHORIZING, limit_finding, units_charged
 from precert.rules.reasons import Finding, Reason
 
 
@@ -42,29 +42,15 @@ def decide_completion(
         if c not in therapy.codes
     ]
 
-    charged, (year_start, year_end) = units_charged(policy, authorizations, on)
+    charged, year = units_charged(policy, authorizations, on)
     remaining = max(policy.annual_unit_limit - charged, 0)
-    year = {
-        "year_start": year_start,
-        "year_end": year_end,
-        "limit": policy.annual_unit_limit,
-        "counted": "authorized",
-    }
-    limit_findings: list[Finding] = []
     units = request.units
-    if remaining == 0:
-        denials.append(Finding.of(Reason.ANNUAL_LIMIT_REACHED, **year))
-    elif remaining < units:
-        limit_findings.append(
-            Finding.of(
-                Reason.UNITS_REDUCED_TO_LIMIT,
-                requested=units,
-                remaining=remaining,
-                asked="requested",
-                granted="approved",
-                **year,
-            )
-        )
+    limit = limit_finding(policy, year, remaining, units, AUTHORIZING)
+    limit_findings: list[Finding] = []
+    if limit is not None and remaining == 0:
+        denials.append(limit)
+    elif limit is not None:
+        limit_findings.append(limit)
         units = remaining
 
     if denials or not codes:

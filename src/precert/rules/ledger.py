@@ -8,6 +8,7 @@ from datetime import date, timedelta
 from precert.policy.models import BenefitYearKind, Policy
 from precert.rules.dates import add_months, benefit_year, period_end
 from precert.rules.facts import Authorization
+from precert.rules.reasons import Finding, Reason
 
 
 def units_charged(
@@ -57,3 +58,28 @@ def units_remaining(policy: Policy, authorizations: Iterable[Authorization], on:
     """Return the units left under the annual limit for a charge on `on`."""
     charged, _ = units_charged(policy, authorizations, on)
     return max(policy.annual_unit_limit - charged, 0)
+
+
+# How the limit's messages name the units: authorizing them, or covering them on a claim.
+AUTHORIZING = {"counted": "authorized", "asked": "requested", "granted": "approved"}
+COVERING = {"counted": "used", "asked": "billed", "granted": "covered"}
+
+
+def limit_finding(
+    policy: Policy, year: tuple[date, date], remaining: int, wanted: int, words: dict[str, str]
+) -> Finding | None:
+    """Return ANNUAL_LIMIT_REACHED when no units remain in `year`, UNITS_REDUCED_TO_LIMIT when
+    fewer than `wanted` remain, else None."""
+    values = {"year_start": year[0], "year_end": year[1], "limit": policy.annual_unit_limit}
+    if remaining == 0:
+        return Finding.of(Reason.ANNUAL_LIMIT_REACHED, counted=words["counted"], **values)
+    if remaining < wanted:
+        return Finding.of(
+            Reason.UNITS_REDUCED_TO_LIMIT,
+            requested=wanted,
+            remaining=remaining,
+            asked=words["asked"],
+            granted=words["granted"],
+            **values,
+        )
+    return None

@@ -8,7 +8,7 @@ from datetime import date
 from precert.policy.models import Policy
 from precert.rules.decision import Decision, Status
 from precert.rules.facts import Authorization
-from precert.rules.ledger import units_charged
+from precert.rules.ledger import AUTHORIZING, limit_finding, units_charged
 from precert.rules.reasons import Finding, Reason
 
 
@@ -27,17 +27,8 @@ def decide_review(
     if not approve:
         finding = Finding.of(Reason.DENIED_ON_REVIEW)
         return Decision(Status.DENIED, (finding,), 0, (), start_date, end_date)
-    charged, (year_start, year_end) = units_charged(policy, authorizations, start_date)
+    charged, year = units_charged(policy, authorizations, start_date)
     remaining = max(policy.annual_unit_limit - charged, 0)
-    year = {
-        "year_start": year_start,
-        "year_end": year_end,
-        "limit": policy.annual_unit_limit,
-        "counted": "authorized",
-    }
-    if remaining == 0:
-        finding = Finding.of(Reason.ANNUAL_LIMIT_REACHED, **year)
-        return Decision(Status.DENIED, (finding,), 0, (), start_date, end_date)
     findings = []
     units = requested_units
     if reviewer_units is not None and reviewer_units < units:
@@ -45,17 +36,11 @@ def decide_review(
             Finding.of(Reason.UNITS_REDUCED_ON_REVIEW, approved=reviewer_units, requested=units)
         )
         units = reviewer_units
-    if remaining < units:
-        findings.append(
-            Finding.of(
-                Reason.UNITS_REDUCED_TO_LIMIT,
-                requested=units,
-                remaining=remaining,
-                asked="requested",
-                granted="approved",
-                **year,
-            )
-        )
+    limit = limit_finding(policy, year, remaining, units, AUTHORIZING)
+    if limit is not None and remaining == 0:
+        return Decision(Status.DENIED, (limit,), 0, (), start_date, end_date)
+    if limit is not None:
+        findings.append(limit)
         units = remaining
     status = Status.PARTIALLY_APPROVED if units < requested_units else Status.APPROVED
     return Decision(status, tuple(findings), units, procedure_codes, start_date, end_date)
