@@ -238,7 +238,13 @@ def claims() -> None:
     default=None,
     help="result file (default: FILE.results.csv)",
 )
-@click.option("--chunk", default=5000, show_default=True, type=click.IntRange(1, 100_000))
+@click.option(
+    "--chunk",
+    default=20_000,
+    show_default=True,
+    type=click.IntRange(1, 100_000),
+    help="lines per transaction",
+)
 def claims_import(file: Path, out: Path | None, chunk: int) -> None:
     """Decide and record claim lines from CSV or X12 837P (all rows or none)."""
     from precert.claims.importer import import_file

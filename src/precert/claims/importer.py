@@ -24,13 +24,12 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from precert.claims import engine, repository
+from precert.claims import batch, repository, spool
 from precert.claims.lines import FIELDS, read_line
 from precert.db import transaction
 from precert.policy.loader import PolicyBook
-from precert.rules.claims import ClaimLine, Frequency
 
-CHUNK = 5000
+CHUNK = 20_000
 RESULT_COLUMNS = (
     "source_line",
     "claim_id",
@@ -41,7 +40,7 @@ RESULT_COLUMNS = (
     "reason_codes",
     "reasons",
 )
-Rows = Iterator[tuple[int, dict[str, Any]]]
+Rows = Iterator[tuple[int, "list[Any] | Problem"]]
 
 
 @dataclass
@@ -76,11 +75,13 @@ def is_x12(path: Path) -> bool:
 
 
 def rows_of(path: Path) -> Rows:
-    """Yield (line number, raw row) from a CSV file (header on line 1) or an 837P file."""
+    """Yield (line number, values in `FIELDS` order) from a CSV file (header on line 1) or
+    an 837P file; a row of the wrong width yields a `Problem` instead of values."""
     if is_x12(path):
         from precert.claims.x12 import read_837p
 
-        yield from read_837p(path)
+        for number, raw in read_837p(path):
+            yield number, batch.values_of(raw)
         return
     with path.open(newline="", encoding="utf-8-sig") as handle:
         reader = csv.reader(handle)
@@ -92,76 +93,122 @@ def rows_of(path: Path) -> Rows:
                 f"line 1: missing column(s) {', '.join(missing)}; expected {','.join(FIELDS)}"
             )
         width = len(header)
+        where = [header.index(name) if name in header else None for name in FIELDS]
+        if where == list(range(len(FIELDS))):  # the usual column order: no reordering
+            for values in reader:
+                if len(values) == width:
+                    yield reader.line_num, values if width == len(FIELDS) else values[:width]
+                elif any(values):
+                    problem = f"has {len(values)} fields; the header has {width}"
+                    yield reader.line_num, Problem(reader.line_num, problem)
+            return
         for values in reader:
-            if not any(values):
-                continue
             if len(values) != width:
-                problem = f"has {len(values)} fields; the header has {width}"
-                yield reader.line_num, {"_width": problem}
+                if any(values):
+                    problem = f"has {len(values)} fields; the header has {width}"
+                    yield reader.line_num, Problem(reader.line_num, problem)
                 continue
-            yield reader.line_num, dict(zip(header, values, strict=True))
+            yield reader.line_num, [("" if i is None else values[i]) for i in where]
 
 
-def _chunks(rows: Rows, size: int) -> Iterator[list[tuple[int, dict[str, Any]]]]:
+def _chunks(rows: Rows, size: int) -> Iterator[list[tuple[int, Any]]]:
     while chunk := list(islice(rows, size)):
         yield chunk
 
 
 def check_file(
-    path: Path, sessions: sessionmaker[Session], *, chunk: int = CHUNK
-) -> tuple[list[Problem], int]:
-    """Return every problem of the file (passes 1 and 2) and its number of lines."""
+    path: Path,
+    sessions: sessionmaker[Session],
+    *,
+    chunk: int = CHUNK,
+    runs: spool.Runs | None = None,
+) -> tuple[list[Problem], int, bool]:
+    """Return every problem of the file (passes 1 and 2), its number of lines, and whether a
+    correction links two participants (a line corrected under another participant's ID).
+
+    With `runs`, each chunk's checked rows are written there, sorted by participant, while the
+    file is clean.
+    """
     problems: list[Problem] = []
     count = 0
-    corrections: dict[tuple[str, int], int] = {}  # original line -> first row naming it
+    # original line -> (first row naming it, the participants of the rows naming it)
+    corrections: dict[tuple[str, int], tuple[int, set[str]]] = {}
+    reader = batch.Reader()
+    known: set[str] = set()
     try:
         for rows in _chunks(rows_of(path), chunk):
             count += len(rows)
-            parsed: list[tuple[int, ClaimLine]] = []
-            for number, raw in rows:
-                if "_width" in raw:
-                    problems.append(Problem(number, raw["_width"]))
+            checked: list[batch.Row] = []
+            for number, values in rows:
+                if isinstance(values, Problem):
+                    problems.append(values)
                     continue
-                line, found = read_line(raw)
-                problems += [Problem(number, f"{p.field}: {p.message}") for p in found]
-                if line is not None:
-                    parsed.append((number, line))
-            with transaction(sessions, write=False) as session:
-                ids = {line.participant_id for _, line in parsed}
-                known = repository.known_participants(session, ids)
-            for number, line in parsed:
-                if line.participant_id not in known:
-                    unknown = f"no MO HealthNet participant has ID {line.participant_id}"
-                    problems.append(Problem(number, f"participant_id: {unknown}"))
-                if line.frequency is not Frequency.ORIGINAL and line.original_key:
-                    corrections.setdefault(line.original_key, number)
+                row = reader.row(number, values)
+                if row is None:  # the reader names the problems (or reads a rarer form)
+                    line, found = read_line(dict(zip(FIELDS, values, strict=True)))
+                    problems += [Problem(number, f"{p.field}: {p.message}") for p in found]
+                    if line is None:
+                        continue
+                    row = batch.row_of(number, line)
+                checked.append(row)
+            ids = {row.participant_id for row in checked} - known
+            if ids:
+                with transaction(sessions, write=False) as session:
+                    found_ids = repository.known_participants(session, ids)
+                if len(known) > 2_000_000:
+                    known.clear()
+                known |= found_ids
+            for row in checked:
+                if row.participant_id not in known:
+                    unknown = f"no MO HealthNet participant has ID {row.participant_id}"
+                    problems.append(Problem(row.source_line, f"participant_id: {unknown}"))
+                if row.original_claim_id is not None:
+                    key = (row.original_claim_id, row.line_number)
+                    corrections.setdefault(key, (row.source_line, set()))[1].add(row.participant_id)
+            if runs is not None and not problems:
+                runs.add(sorted((row.participant_id, *row) for row in checked))
     except (ValueError, OSError, UnicodeDecodeError, csv.Error) as exc:
-        return [*problems, Problem(0, f"cannot read the file: {exc}")], count
-    problems += _missing_originals(path, sessions, corrections)
+        return [*problems, Problem(0, f"cannot read the file: {exc}")], count, True
+    missing, crossed = _originals(path, sessions, corrections)
+    problems += missing
     if is_x12(path):
         for problem in problems:
             problem.where = "segment"
-    return sorted(problems, key=lambda p: p.line), count
+    return sorted(problems, key=lambda p: p.line), count, crossed
 
 
-def _missing_originals(
-    path: Path, sessions: sessionmaker[Session], corrections: dict[tuple[str, int], int]
-) -> list[Problem]:
-    """Name corrections whose original line is neither on record nor earlier in the file."""
+def _originals(
+    path: Path,
+    sessions: sessionmaker[Session],
+    corrections: dict[tuple[str, int], tuple[int, set[str]]],
+) -> tuple[list[Problem], bool]:
+    """Name corrections whose original line is neither on record nor earlier in the file, and
+    say whether any correction names another participant's line."""
     if not corrections:
-        return []
+        return [], False
     with transaction(sessions, write=False) as session:
-        on_record = repository.lines_of_claims(session, {claim for claim, _ in corrections})
-    waiting = {key: row for key, row in corrections.items() if key not in on_record}
+        on_record = repository.recorded_keys(session, {claim for claim, _ in corrections})
+    crossed = False
+    waiting: dict[tuple[str, int], tuple[int, set[str]]] = {}
+    for key, (row, participants) in corrections.items():
+        if key in on_record:
+            crossed = crossed or participants != {on_record[key]}
+        else:
+            waiting[key] = (row, participants)
     if waiting:
-        for number, raw in rows_of(path):
-            key = (str(raw.get("claim_id", "")).strip(), _int(raw.get("line_number")))
-            if key in waiting and number < waiting[key]:
+        for number, values in rows_of(path):
+            if isinstance(values, Problem):
+                continue
+            key = (str(values[0]).strip(), _int(values[1]))
+            found = waiting.get(key)
+            if found is not None and number < found[0]:
+                crossed = crossed or found[1] != {str(values[4]).strip()}
                 del waiting[key]
-    return [
+    missing = [
         Problem(row, f"original_claim_id: claim {claim} line {line} is not on record")
-        for (claim, line), row in waiting.items()
+        for (claim, line), (row, _) in waiting.items()
     ]
+    return missing, crossed
 
 
 def _int(value: Any) -> int:
@@ -172,12 +219,10 @@ def _int(value: Any) -> int:
 
 
 def _record(
-    sessions: sessionmaker[Session], lines: list[ClaimLine], policies: PolicyBook
-) -> list[dict[str, Any]]:
+    sessions: sessionmaker[Session], recorder: batch.Recorder, rows: list[batch.Row]
+) -> list[batch.Answer]:
     with transaction(sessions) as session:
-        return engine.decide_chunk(
-            session, lines, policies=policies, now=datetime.now(UTC), record=True
-        )
+        return recorder.record(session, rows, datetime.now(UTC))
 
 
 def import_file(
@@ -194,43 +239,80 @@ def import_file(
     `progress(done, total)` is called after each chunk.
     """
     started = time.perf_counter()
-    problems, total = check_file(path, sessions, chunk=chunk)
-    summary = Summary(problems=problems)
-    if summary.problems:
-        summary.seconds = time.perf_counter() - started
-        return summary
-    with out.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(RESULT_COLUMNS)
-        for rows in _chunks(rows_of(path), chunk):
-            lines = []
-            for _, raw in rows:
-                line, _problems = read_line(raw)
-                assert line is not None  # checked in pass 1
-                lines.append(line)
-            try:
-                answers = _record(sessions, lines, policies)
-            except IntegrityError:  # a line of this chunk was recorded meanwhile: its answer
-                answers = _record(sessions, lines, policies)
-            for (number, _), line, answer in zip(rows, lines, answers, strict=True):
-                reasons = answer["reasons"]
-                writer.writerow(
-                    (
-                        number,
-                        answer["claim_id"],
-                        answer["line_number"],
-                        answer["outcome"],
-                        answer["covered_units"],
-                        answer["precert_id"] or "",
-                        " ".join(r["code"] for r in reasons),
-                        " | ".join(r["message"] for r in reasons),
-                    )
-                )
-                summary.outcomes[answer["outcome"]] += 1
-                summary.units_billed += line.units
-                summary.units_covered += answer["covered_units"]
-            summary.lines += len(lines)
-            if progress is not None:
-                progress(summary.lines, total)
+    runs = spool.Runs()
+    try:
+        problems, total, crossed = check_file(path, sessions, chunk=chunk, runs=runs)
+        summary = Summary(problems=problems)
+        if not problems:
+            recorder = batch.Recorder(policies)
+            chunks = _by_file_order(runs) if crossed else _by_participant(runs, chunk)
+            _decide_all(chunks, out, sessions, recorder, summary, progress, total)
+    finally:
+        runs.close()
     summary.seconds = time.perf_counter() - started
     return summary
+
+
+def _by_participant(runs: spool.Runs, size: int) -> Iterator[list[batch.Row]]:
+    """Chunks of whole participants, each participant's lines in file order."""
+    make = batch.Row._make
+    for group in spool.groups(runs.merged(), size):
+        yield [make(item[1:]) for item in group]
+
+
+def _by_file_order(runs: spool.Runs) -> Iterator[list[batch.Row]]:
+    """The chunks as the file has them (when a correction links two participants)."""
+    make = batch.Row._make
+    for run in runs.each_run():
+        yield sorted((make(item[1:]) for item in run), key=lambda row: row.source_line)
+
+
+def _decide_all(
+    chunks: Iterator[list[batch.Row]],
+    out: Path,
+    sessions: sessionmaker[Session],
+    recorder: batch.Recorder,
+    summary: Summary,
+    progress: Callable[[int, int], None] | None,
+    total: int,
+) -> None:
+    outcomes = summary.outcomes
+    results = spool.Runs()  # each chunk's results, sorted back into file order at the end
+    try:
+        for rows in chunks:
+            try:
+                answers = _record(sessions, recorder, rows)
+            except IntegrityError:  # a line of this chunk was recorded meanwhile: its answer
+                answers = _record(sessions, recorder, rows)
+            found = []
+            billed = covered = 0
+            for row, answer in zip(rows, answers, strict=True):
+                reasons = answer.reasons
+                found.append(
+                    (
+                        row.source_line,
+                        row.claim_id,
+                        row.line_number,
+                        answer.outcome,
+                        answer.covered_units,
+                        answer.precert_id or "",
+                        " ".join(r["code"] for r in reasons) if reasons else "",
+                        " | ".join(r["message"] for r in reasons) if reasons else "",
+                    )
+                )
+                outcomes[answer.outcome] += 1
+                billed += row.units
+                covered += answer.covered_units
+            found.sort()
+            results.add(found)
+            summary.units_billed += billed
+            summary.units_covered += covered
+            summary.lines += len(rows)
+            if progress is not None:
+                progress(summary.lines, total)
+        with out.open("w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(RESULT_COLUMNS)
+            writer.writerows(results.merged())
+    finally:
+        results.close()

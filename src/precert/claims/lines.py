@@ -45,22 +45,22 @@ FIELDS = (
 
 
 @lru_cache(maxsize=65536)
-def _npi(value: str) -> str:
+def npi_of(value: str) -> str:
     return check_npi(value)
 
 
 @lru_cache(maxsize=4096)
-def _cpt(value: str) -> str:
+def cpt_of(value: str) -> str:
     return normalize_cpt(value)
 
 
 @lru_cache(maxsize=65536)
-def _icd(value: str) -> str:
+def icd_of(value: str) -> str:
     return normalize_icd10(value)
 
 
 @lru_cache(maxsize=8192)
-def _date(value: str) -> Any:
+def date_of(value: str) -> Any:
     return parse_iso_date(value)
 
 
@@ -105,7 +105,7 @@ def _checked(check: Any, value: str, name: str, problems: list[FieldProblem]) ->
         return ""
 
 
-def _diagnoses(value: Any, problems: list[FieldProblem]) -> tuple[str, ...]:
+def diagnoses_of(value: Any, problems: list[FieldProblem]) -> tuple[str, ...]:
     if isinstance(value, str):
         items: list[Any] = [c for c in _SEPARATORS.split(value) if c]
     elif isinstance(value, list):
@@ -125,7 +125,7 @@ def _diagnoses(value: Any, problems: list[FieldProblem]) -> tuple[str, ...]:
         if not isinstance(item, str) or "\x00" in item:
             problems.append(FieldProblem(name, "must be an ICD-10-CM code"))
             continue
-        code = _checked(_icd, item, name, problems)
+        code = _checked(icd_of, item, name, problems)
         if code:
             codes.append(code)
     return tuple(codes)
@@ -173,15 +173,15 @@ def read_line(raw: Any) -> tuple[ClaimLine | None, list[FieldProblem]]:
     participant_id = _text(raw, "participant_id", problems)
     if participant_id and not PARTICIPANT_ID_PATTERN.fullmatch(participant_id):
         problems.append(FieldProblem("participant_id", "must be an 8-digit participant ID"))
-    billing = _checked(_npi, _text(raw, "billing_npi", problems), "billing_npi", problems)
-    rendering = _checked(_npi, _text(raw, "rendering_npi", problems), "rendering_npi", problems)
-    procedure = _checked(_cpt, _text(raw, "procedure_code", problems), "procedure_code", problems)
-    diagnoses = _diagnoses(raw.get("diagnosis_codes"), problems)
+    billing = _checked(npi_of, _text(raw, "billing_npi", problems), "billing_npi", problems)
+    rendering = _checked(npi_of, _text(raw, "rendering_npi", problems), "rendering_npi", problems)
+    procedure = _checked(cpt_of, _text(raw, "procedure_code", problems), "procedure_code", problems)
+    diagnoses = diagnoses_of(raw.get("diagnosis_codes"), problems)
     service_text = _text(raw, "date_of_service", problems)
     service_date = None
     if service_text:
         try:
-            service_date = _date(service_text)
+            service_date = date_of(service_text)
         except ValueError as exc:
             problems.append(FieldProblem("date_of_service", str(exc)))
     units = _whole(raw.get("units"), "units", 1, MAX_UNITS, problems)

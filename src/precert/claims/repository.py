@@ -38,6 +38,13 @@ _BATCH_SQL = {
         "UPDATE unit_ledgers SET used_units = used_units + ? "
         "WHERE participant_id = ? AND year_key = ?"
     ),
+    # SQLite's batches take no ledger locks (the transaction holds the write lock): create
+    # the row if need be.
+    "upsert_used_ledger": (
+        "INSERT INTO unit_ledgers (participant_id, year_key, authorized_units, used_units) "
+        "VALUES (?, ?, 0, ?) ON CONFLICT (participant_id, year_key) "
+        "DO UPDATE SET used_units = unit_ledgers.used_units + excluded.used_units"
+    ),
     "void": "UPDATE claim_lines SET voided_by = ? WHERE claim_id = ? AND line_number = ?",
 }
 
@@ -104,11 +111,29 @@ def _by_ids(
     array (`json_each`), PostgreSQL from an array (`= ANY`). A chunk's few thousand IDs then
     cost one bound value, not one placeholder each for SQLAlchemy to expand and compile.
     """
+    raw = conn.connection.driver_connection  # the same connection, so the same transaction
+    assert raw is not None
+    value: Any
     if conn.dialect.name == "postgresql":
-        text = sql.format(ids="= ANY(%s)") + tail
-        return list(conn.exec_driver_sql(text, (list(ids),)))
-    text = sql.format(ids="IN (SELECT value FROM json_each(?))") + tail
-    return list(conn.exec_driver_sql(text, (json.dumps(list(ids)),)))
+        text, value = sql.format(ids="= ANY(%s)") + tail, list(ids)
+    else:  # a JSON array
+        text = sql.format(ids="IN (SELECT value FROM json_each(?))") + tail
+        value = json.dumps(list(ids))
+    cursor = raw.cursor()
+    try:
+        cursor.execute(text, (value,))
+        return list(cursor.fetchall())
+    finally:
+        cursor.close()
+
+
+def tune_for_batches(session: Session) -> None:
+    """On SQLite, let a batch's transactions keep more pages in memory and write the WAL
+    back to the database less often (a fixed 64 MiB cache: memory stays flat)."""
+    conn = connection(session)
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql("PRAGMA cache_size=-65536")
+        conn.exec_driver_sql("PRAGMA wal_autocheckpoint=20000")
 
 
 class _Values:
@@ -153,7 +178,17 @@ def known_participants(session: Session, participant_ids: Collection[str]) -> se
 
 
 def eligibility(session: Session, participant_ids: Collection[str]) -> dict[str, list[Span]]:
-    spans: dict[str, list[Span]] = {pid: [] for pid in participant_ids}
+    return {
+        pid: [Span(start, end) for start, end in spans]
+        for pid, spans in eligibility_spans(session, participant_ids).items()
+    }
+
+
+def eligibility_spans(
+    session: Session, participant_ids: Collection[str]
+) -> dict[str, list[tuple[date, date | None]]]:
+    """Return each participant's eligibility as (start, end) pairs; end None is open."""
+    spans: dict[str, list[tuple[date, date | None]]] = {pid: [] for pid in participant_ids}
     if participant_ids:
         values = _Values()
         sql = (
@@ -161,7 +196,7 @@ def eligibility(session: Session, participant_ids: Collection[str]) -> dict[str,
             "WHERE participant_id {ids}"
         )
         for pid, start, end in _by_ids(connection(session), sql, participant_ids):
-            spans[pid].append(Span(values.day(start), values.day(end)))
+            spans[pid].append((values.day(start), values.day(end)))
     return spans
 
 
@@ -206,6 +241,104 @@ def held(
 def lock_ledgers(session: Session, keys: Iterable[tuple[str, str]]) -> None:
     """Create (if needed) and lock the ledger rows of (participant, year key), in key order."""
     _batch(connection(session), "lock_ledger", sorted(set(keys)))
+
+
+def lock_ledger_rows(
+    session: Session, keys: Collection[tuple[str, str]]
+) -> dict[tuple[str, str], int]:
+    """Lock the ledger rows of (participant, year key) in key order, creating the missing ones,
+    and return their units used (PostgreSQL: one insert of the missing rows, one SELECT ...
+    FOR UPDATE, so a row is not rewritten just to lock it)."""
+    conn = connection(session)
+    ordered = sorted(set(keys))
+    if not ordered:
+        return {}
+    pids, years = [pid for pid, _ in ordered], [key for _, key in ordered]
+    conn.exec_driver_sql(
+        "INSERT INTO unit_ledgers (participant_id, year_key, authorized_units, used_units) "
+        "SELECT participant_id, year_key, 0, 0 FROM unnest(%s::text[], %s::text[]) "
+        "AS k(participant_id, year_key) ORDER BY participant_id, year_key "
+        "ON CONFLICT (participant_id, year_key) DO NOTHING",
+        (pids, years),
+    )
+    rows = conn.exec_driver_sql(
+        "SELECT l.participant_id, l.year_key, l.used_units FROM unit_ledgers l "
+        "JOIN unnest(%s::text[], %s::text[]) AS k(participant_id, year_key) "
+        "ON l.participant_id = k.participant_id AND l.year_key = k.year_key "
+        "ORDER BY l.participant_id, l.year_key FOR UPDATE OF l",
+        (pids, years),
+    )
+    return {(pid, key): used or 0 for pid, key, used in rows}
+
+
+def recorded_keys(session: Session, claim_ids: Collection[str]) -> dict[tuple[str, int], str]:
+    """Return the recorded lines of these claims: (claim_id, line_number) -> participant."""
+    if not claim_ids:
+        return {}
+    sql = "SELECT claim_id, line_number, participant_id FROM claim_lines WHERE claim_id {ids}"
+    return {(c, n): pid for c, n, pid in _by_ids(connection(session), sql, claim_ids)}
+
+
+def insert_rows(session: Session, rows: Sequence[tuple[Any, ...]]) -> None:
+    """Insert claim lines given as tuples in column order (dates as YYYY-MM-DD, JSON as text).
+
+    PostgreSQL takes them with COPY; SQLite with one executemany.
+    """
+    if not rows:
+        return
+    conn = connection(session)
+    if conn.dialect.name == "postgresql":
+        raw = conn.connection.driver_connection
+        assert raw is not None
+        with raw.cursor() as cursor, cursor.copy(_COPY_SQL) as copy:
+            for row in rows:
+                copy.write_row(row)
+        return
+    moments: dict[datetime, str] = {}
+
+    def moment(value: datetime) -> str:
+        found = moments.get(value)
+        if found is None:
+            found = moments[value] = value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+        return found
+
+    last = len(_COLUMNS) - 1
+    assert _COLUMNS[last] == "recorded_at"
+    conn.exec_driver_sql(_INSERT_SQL["sqlite"], [(*row[:last], moment(row[last])) for row in rows])
+
+
+_COPY_SQL = f"COPY claim_lines ({', '.join(_COLUMNS)}) FROM STDIN"
+
+
+def add_used(
+    session: Session, precerts: dict[str, int], ledgers: dict[tuple[str, str], int]
+) -> None:
+    """Add units used: one statement per table, in key order."""
+    conn = connection(session)
+    precert_rows = sorted((pid, u) for pid, u in precerts.items() if u)
+    ledger_rows = sorted((pid, key, u) for (pid, key), u in ledgers.items() if u)
+    if conn.dialect.name == "postgresql":
+        if precert_rows:
+            conn.exec_driver_sql(
+                "UPDATE precerts SET used_units = precerts.used_units + d.units "
+                "FROM unnest(%s::text[], %s::int[]) AS d(id, units) WHERE precerts.id = d.id",
+                ([p for p, _ in precert_rows], [u for _, u in precert_rows]),
+            )
+        if ledger_rows:
+            conn.exec_driver_sql(
+                "UPDATE unit_ledgers SET used_units = unit_ledgers.used_units + d.units "
+                "FROM unnest(%s::text[], %s::text[], %s::int[]) AS d(participant_id, year_key, "
+                "units) WHERE unit_ledgers.participant_id = d.participant_id "
+                "AND unit_ledgers.year_key = d.year_key",
+                tuple(list(column) for column in zip(*ledger_rows, strict=True)),
+            )
+        return
+    _batch(conn, "add_used_precert", [(u, pid) for pid, u in precert_rows])
+    _batch(conn, "upsert_used_ledger", ledger_rows)
+
+
+def is_sqlite(session: Session) -> bool:
+    return connection(session).dialect.name == "sqlite"
 
 
 def ledger_used(session: Session, participant_ids: Collection[str]) -> dict[tuple[str, str], int]:

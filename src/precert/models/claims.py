@@ -35,7 +35,7 @@ class ClaimLineRecord(Base):
     therapy: Mapped[str | None] = mapped_column(String(40), nullable=True)
     outcome: Mapped[str] = mapped_column(String(12))
     covered_units: Mapped[int] = mapped_column(Integer)
-    precert_id: Mapped[str | None] = mapped_column(String(20), nullable=True, index=True)
+    precert_id: Mapped[str | None] = mapped_column(String(20), nullable=True)
     # The ledger row (participant, year of the date of service) its covered units count in.
     year_key: Mapped[str | None] = mapped_column(String(40), nullable=True)
     reasons: Mapped[list[dict[str, str]]] = mapped_column(Json)
