@@ -1,11 +1,14 @@
 """`precert claims import`: a batch of claim lines from CSV or X12 837P, all of it or none of it.
 
-The file is read three times, streamed, so memory stays flat in its size:
-1. every row is checked (fields, known participants) and the corrections (voids and
-   replacements) are noted;
-2. the corrections whose original line is not on record must find it earlier in the file;
-3. if no row had a problem, lines are decided and recorded in chunks, one transaction each,
-   and one outcome per line is written to the result file.
+The file is streamed, so memory stays flat in its size:
+1. every row is checked (fields, known participants), the corrections (voids and replacements)
+   are noted, and each chunk of checked rows is written to disk sorted by participant;
+2. the corrections whose original line is not on record must find it earlier in the file (a
+   second read, only when there are such corrections);
+3. if no row had a problem, the sorted runs are merged into chunks of whole participants (or
+   kept in file order when a correction links two participants), each decided and recorded in
+   one transaction (`batch.Recorder`), and the outcomes are merged back into file order in the
+   result file.
 A file with bad rows records nothing and lists every bad row with its line number. A run that
 stops part-way can be run again: recorded lines keep their first answer and use no more units.
 """
