@@ -263,3 +263,45 @@ def test_a_correction_under_another_participant_is_decided_in_file_order(
     ]
     assert rows[2]["precert_id"] == pc
     assert claims.used(pc) == (4, 0)
+
+
+def test_an_unmigrated_database_is_a_clear_error_not_a_trace(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from precert.cli import main
+
+    path = tmp_path / "one.csv"
+    path.write_text(
+        ",".join(FIELDS) + f"\nA,1,,,10000001,{npi(22)},{npi(22)},97110,M54.50,2026-04-01,2\n"
+    )
+    result = CliRunner().invoke(
+        main,
+        ["claims", "import", str(path)],
+        env={"PRECERT_DATABASE_URL": f"sqlite:///{tmp_path / 'empty.db'}"},
+    )
+    assert result.exit_code == 2, result.output
+    assert "is it migrated? Run `precert db upgrade`." in result.output
+    assert "Traceback" not in result.output
+
+
+def test_a_line_recorded_twice_by_the_batch_writer_is_sqlalchemys_integrity_error(
+    claims: Claims,
+) -> None:
+    """The importer retries a chunk on IntegrityError; the batch writer (COPY on PostgreSQL,
+    a driver-level executemany on SQLite) must raise that, not the driver's own error."""
+    from sqlalchemy.exc import IntegrityError
+
+    from precert.claims import repository
+
+    row = ("DUP", 1, "original", None, claims.s.participant_id, npi(22), npi(22), "97110")
+    row += ('["M54.50"]', "2026-04-01", 2, "physical_therapy", "not_covered", 0, None, None)
+    row += ("[]", None, datetime.now(UTC))
+    session = claims.s.world.sessions()
+    try:
+        begin(session, write=True)
+        repository.insert_rows(session, [row])
+        with pytest.raises(IntegrityError):
+            repository.insert_rows(session, [row])
+    finally:
+        session.rollback()
+        session.close()

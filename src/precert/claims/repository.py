@@ -7,11 +7,13 @@ write is one executemany per table.
 from __future__ import annotations
 
 import json
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from typing import Any, cast
 
 from sqlalchemy import ColumnElement, Connection, Table, bindparam, func, select
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from precert.db import connection
@@ -121,10 +123,22 @@ def _by_ids(
         value = json.dumps(list(ids))
     cursor = raw.cursor()
     try:
-        cursor.execute(text, (value,))
-        return list(cursor.fetchall())
+        with _driver_errors(conn, text):
+            cursor.execute(text, (value,))
+            return list(cursor.fetchall())
     finally:
         cursor.close()
+
+
+@contextmanager
+def _driver_errors(conn: Connection, statement: str) -> Iterator[None]:
+    """Raise the driver's errors on a raw cursor as SQLAlchemy's (IntegrityError, ...), as
+    statements run through SQLAlchemy do."""
+    base = conn.dialect.loaded_dbapi.Error
+    try:
+        yield
+    except base as exc:
+        raise DBAPIError.instance(statement, None, exc, base, dialect=conn.dialect) from exc
 
 
 def tune_for_batches(session: Session) -> None:
@@ -290,7 +304,11 @@ def insert_rows(session: Session, rows: Sequence[tuple[Any, ...]]) -> None:
     if conn.dialect.name == "postgresql":
         raw = conn.connection.driver_connection
         assert raw is not None
-        with raw.cursor() as cursor, cursor.copy(_COPY_SQL) as copy:
+        with (
+            _driver_errors(conn, _COPY_SQL),
+            raw.cursor() as cursor,
+            cursor.copy(_COPY_SQL) as copy,
+        ):
             for row in rows:
                 copy.write_row(row)
         return
