@@ -312,3 +312,28 @@ def test_a_line_recorded_twice_by_the_batch_writer_is_sqlalchemys_integrity_erro
     finally:
         session.rollback()
         session.close()
+
+
+def test_a_line_sent_again_under_another_participant_keeps_file_order(
+    claims: Claims, importer: Importer
+) -> None:
+    """The second copy of a (claim_id, line_number) gets the first copy's answer, even when it
+    names another participant; the two participants are linked, so the file order is kept."""
+    claims.s.world.participant(OTHER)
+    mine = _approved(claims, "physical_therapy", units=4)
+    others = _approved(claims, "physical_therapy", units=4, participant_id=OTHER)
+    first = claims.line("K", units=4)
+    first["participant_id"] = OTHER  # sorts after the default participant
+    again = claims.line("K", units=4)
+    later = claims.line("C", units=4)
+    path = importer.file("again.csv", [first, again, later])
+
+    importer(path)
+
+    rows = importer.results(Path(str(path) + ".results.csv"))
+    assert [(r["claim_id"], r["outcome"], r["precert_id"]) for r in rows] == [
+        ("K", "covered", others),
+        ("K", "covered", others),  # the first copy's answer: no units of its own
+        ("C", "covered", mine),
+    ]
+    assert claims.used(mine) == (4, 0) and claims.used(others) == (4, 0)

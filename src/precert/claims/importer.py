@@ -126,12 +126,37 @@ def check_file(
     chunk: int = CHUNK,
     runs: spool.Runs | None = None,
 ) -> tuple[list[Problem], int, bool]:
-    """Return every problem of the file (passes 1 and 2), its number of lines, and whether a
-    correction links two participants (a line corrected under another participant's ID).
+    """Return every problem of the file (passes 1 and 2), its number of lines, and whether two
+    participants are linked: a line corrected, or sent again, under another participant's ID.
 
     With `runs`, each chunk's checked rows are written there, sorted by participant, while the
     file is clean.
     """
+    keys = spool.Runs()  # (claim_id, line_number, participant) of every line, sorted by key
+    try:
+        problems, count, crossed = _check(path, sessions, chunk, runs, keys)
+        return problems, count, crossed or (not problems and _repeated_across(keys))
+    finally:
+        keys.close()
+
+
+def _repeated_across(keys: spool.Runs) -> bool:
+    """Whether a (claim_id, line_number) comes twice under different participants."""
+    before: tuple[Any, ...] = ()
+    for key in keys.merged():
+        if key[:2] == before[:2] and key[2] != before[2]:
+            return True
+        before = key
+    return False
+
+
+def _check(
+    path: Path,
+    sessions: sessionmaker[Session],
+    chunk: int,
+    runs: spool.Runs | None,
+    keys: spool.Runs,
+) -> tuple[list[Problem], int, bool]:
     problems: list[Problem] = []
     count = 0
     # original line -> (first row naming it, the participants of the rows naming it)
@@ -170,6 +195,7 @@ def check_file(
                     corrections.setdefault(key, (row.source_line, set()))[1].add(row.participant_id)
             if runs is not None and not problems:
                 runs.add(sorted((row.participant_id, *row) for row in checked))
+                keys.add(sorted((r.claim_id, r.line_number, r.participant_id) for r in checked))
     except (ValueError, OSError, UnicodeDecodeError, csv.Error) as exc:
         return [*problems, Problem(0, f"cannot read the file: {exc}")], count, True
     missing, crossed = _originals(path, sessions, corrections)
