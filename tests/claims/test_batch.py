@@ -337,3 +337,55 @@ def test_a_line_sent_again_under_another_participant_keeps_file_order(
         ("C", "covered", mine),
     ]
     assert claims.used(mine) == (4, 0) and claims.used(others) == (4, 0)
+
+
+def test_overlapped_chunks_redo_one_whose_store_fails_and_count_units_once(
+    claims: Claims, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PostgreSQL's importer stores chunk k on a thread while it decides chunk k+1. A chunk
+    whose store fails on a line recorded meanwhile (IntegrityError) is rolled back and decided
+    again; its answers are the second decision's, and no unit is counted twice."""
+    from sqlalchemy.exc import IntegrityError
+
+    from precert.claims import batch, pipeline
+
+    claims.s.world.participant(OTHER)
+    mine = _approved(claims, "physical_therapy", units=10)
+    others = _approved(claims, "physical_therapy", units=10, participant_id=OTHER)
+    reader = Reader()
+    values = [
+        ["A1", "1", "", "", claims.s.participant_id, npi(22), npi(22), "97110", "M54.50"],
+        ["A2", "1", "", "", claims.s.participant_id, npi(22), npi(22), "97110", "M54.50"],
+        ["B1", "1", "", "", OTHER, npi(22), npi(22), "97110", "M54.50"],
+    ]
+    pt = claims.s.npis["pt"]
+    rows = []
+    for n, line in enumerate(values, start=2):
+        line[5] = line[6] = pt
+        row = reader.row(n, [*line, "2026-04-01", "3"])
+        assert row is not None
+        rows.append(row)
+    failures = []
+    store = batch.Writes.store
+
+    def flaky(self: batch.Writes, session: Any) -> None:
+        if not failures:
+            failures.append(self)
+            raise IntegrityError("COPY claim_lines", {}, Exception("duplicate key"))
+        store(self, session)
+
+    monkeypatch.setattr(batch.Writes, "store", flaky)
+    recorder = batch.Recorder(default_policy_book())
+    chunks = iter([rows[:2], rows[2:]])  # chunks of whole participants
+
+    decided = list(pipeline.overlapped(claims.s.world.sessions, recorder, chunks))
+
+    assert len(failures) == 1
+    assert [
+        [(a.outcome, a.covered_units, a.precert_id) for a in answers] for _, answers in decided
+    ] == [
+        [("covered", 3, mine), ("covered", 3, mine)],
+        [("covered", 3, others)],
+    ]
+    assert claims.used(mine) == (6, 4) and claims.used(others) == (3, 7)
+    assert claims.count() == 3

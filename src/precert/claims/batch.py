@@ -219,6 +219,18 @@ class _Days(dict[str, _Day]):
         return found
 
 
+class Writes(NamedTuple):
+    """A decided chunk's new lines and the units they use, to be stored."""
+
+    lines: list[tuple[Any, ...]]
+    precerts: dict[str, int]
+    ledgers: dict[tuple[str, str], int]
+
+    def store(self, session: Session) -> None:
+        repository.insert_rows(session, self.lines)
+        repository.add_used(session, self.precerts, self.ledgers)
+
+
 class Recorder:
     """Decide and record chunks of rows; one `Recorder` per import."""
 
@@ -250,6 +262,17 @@ class Recorder:
 
     def record(self, session: Session, rows: Sequence[Row], now: datetime) -> list[Answer]:
         """Decide `rows` in order, store them and the units they use; one answer per row."""
+        answers, writes = self.decide(session, rows, now)
+        writes.store(session)
+        return answers
+
+    def decide(
+        self, session: Session, rows: Sequence[Row], now: datetime
+    ) -> tuple[list[Answer], Writes]:
+        """Decide `rows` under locks; return the answers and what is left to store.
+
+        The engine's part is stored already; the rest is stored by `Writes.store` in the same
+        transaction (the importer may do that while it decides the next chunk, in another)."""
         repository.tune_for_batches(session)
         slow = self._slow_participants(session, rows)
         participants = {row.participant_id for row in rows}
@@ -280,10 +303,11 @@ class Recorder:
                     answer["reasons"],
                 )
         fast = participants - slow
+        writes = Writes([], {}, {})
         if fast:
-            self._decide_fast(session, rows, answers, fast, held, used, ledger, now)
+            writes = self._decide_fast(session, rows, answers, fast, held, used, ledger, now)
         assert all(a is not None for a in answers)
-        return answers  # type: ignore[return-value]
+        return answers, writes  # type: ignore[return-value]
 
     def _slow_participants(self, session: Session, rows: Sequence[Row]) -> set[str]:
         """Participants with a correction, a retry or a repeated line in this chunk."""
@@ -319,7 +343,7 @@ class Recorder:
         used: dict[str, int],
         locked: dict[tuple[str, str], int] | None,
         now: datetime,
-    ) -> None:
+    ) -> Writes:
         eligibility = repository.eligibility_spans(session, participants)
         ledger = locked if locked is not None else repository.ledger_used(session, participants)
         by_end = {
@@ -417,8 +441,7 @@ class Recorder:
                     now,
                 )
             )
-        repository.insert_rows(session, stored)
-        repository.add_used(session, precert_delta, ledger_delta)
+        return Writes(stored, precert_delta, ledger_delta)
 
     def _primary(self, diagnoses: str) -> str:
         codes = self.diagnoses.get(diagnoses)
@@ -427,4 +450,4 @@ class Recorder:
         return codes[0]
 
 
-__all__ = ["Answer", "Reader", "Recorder", "Row", "Span", "row_of", "values_of"]
+__all__ = ["Answer", "Reader", "Recorder", "Row", "Span", "Writes", "row_of", "values_of"]

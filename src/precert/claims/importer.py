@@ -19,15 +19,13 @@ import csv
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from itertools import islice
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from precert.claims import batch, repository, spool
+from precert.claims import batch, pipeline, repository, spool
 from precert.claims.lines import FIELDS, read_line
 from precert.db import transaction
 from precert.policy.loader import PolicyBook
@@ -247,13 +245,6 @@ def _int(value: Any) -> int:
         return -1
 
 
-def _record(
-    sessions: sessionmaker[Session], recorder: batch.Recorder, rows: list[batch.Row]
-) -> list[batch.Answer]:
-    with transaction(sessions) as session:
-        return recorder.record(session, rows, datetime.now(UTC))
-
-
 def import_file(
     path: Path,
     out: Path,
@@ -274,8 +265,13 @@ def import_file(
         summary = Summary(problems=problems)
         if not problems:
             recorder = batch.Recorder(policies)
-            chunks = _by_file_order(runs) if crossed else _by_participant(runs, chunk)
-            _decide_all(chunks, out, sessions, recorder, summary, progress, total)
+            if crossed:
+                decided = pipeline.one_by_one(sessions, recorder, _by_file_order(runs))
+            elif _dialect(sessions) == "postgresql":
+                decided = pipeline.overlapped(sessions, recorder, _by_participant(runs, chunk))
+            else:  # SQLite has one writer at a time: nothing to overlap
+                decided = pipeline.one_by_one(sessions, recorder, _by_participant(runs, chunk))
+            _write_results(decided, out, summary, progress, total)
     finally:
         runs.close()
     summary.seconds = time.perf_counter() - started
@@ -296,11 +292,14 @@ def _by_file_order(runs: spool.Runs) -> Iterator[list[batch.Row]]:
         yield sorted((make(item[1:]) for item in run), key=lambda row: row.source_line)
 
 
-def _decide_all(
-    chunks: Iterator[list[batch.Row]],
+def _dialect(sessions: sessionmaker[Session]) -> str:
+    bind = sessions.kw.get("bind")
+    return str(bind.dialect.name) if bind is not None else ""
+
+
+def _write_results(
+    decided: Iterator[pipeline.Decided],
     out: Path,
-    sessions: sessionmaker[Session],
-    recorder: batch.Recorder,
     summary: Summary,
     progress: Callable[[int, int], None] | None,
     total: int,
@@ -308,11 +307,7 @@ def _decide_all(
     outcomes = summary.outcomes
     results = spool.Runs()  # each chunk's results, sorted back into file order at the end
     try:
-        for rows in chunks:
-            try:
-                answers = _record(sessions, recorder, rows)
-            except IntegrityError:  # a line of this chunk was recorded meanwhile: its answer
-                answers = _record(sessions, recorder, rows)
+        for rows, answers in decided:
             found = []
             billed = covered = 0
             for row, answer in zip(rows, answers, strict=True):

@@ -117,7 +117,7 @@ def _by_ids(
     assert raw is not None
     value: Any
     if conn.dialect.name == "postgresql":
-        text, value = sql.format(ids="= ANY(%s)") + tail, list(ids)
+        text, value = sql.format(ids="= ANY(%s::text[])") + tail, text_array(ids)
     else:  # a JSON array
         text = sql.format(ids="IN (SELECT value FROM json_each(?))") + tail
         value = json.dumps(list(ids))
@@ -139,6 +139,16 @@ def _driver_errors(conn: Connection, statement: str) -> Iterator[None]:
         yield
     except base as exc:
         raise DBAPIError.instance(statement, None, exc, base, dialect=conn.dialect) from exc
+
+
+def text_array(values: Iterable[str]) -> str:
+    """Return a PostgreSQL array literal of identifiers (IDs, codes and year keys: no quotes or
+    backslashes), each quoted so that none reads as NULL: far cheaper than a list parameter."""
+    return "{" + ",".join(f'"{value}"' for value in values) + "}"
+
+
+def int_array(values: Iterable[int]) -> str:
+    return "{" + ",".join(map(str, values)) + "}"
 
 
 def tune_for_batches(session: Session) -> None:
@@ -267,7 +277,7 @@ def lock_ledger_rows(
     ordered = sorted(set(keys))
     if not ordered:
         return {}
-    pids, years = [pid for pid, _ in ordered], [key for _, key in ordered]
+    pids, years = text_array(pid for pid, _ in ordered), text_array(key for _, key in ordered)
     conn.exec_driver_sql(
         "INSERT INTO unit_ledgers (participant_id, year_key, authorized_units, used_units) "
         "SELECT participant_id, year_key, 0, 0 FROM unnest(%s::text[], %s::text[]) "
@@ -340,7 +350,7 @@ def add_used(
             conn.exec_driver_sql(
                 "UPDATE precerts SET used_units = precerts.used_units + d.units "
                 "FROM unnest(%s::text[], %s::int[]) AS d(id, units) WHERE precerts.id = d.id",
-                ([p for p, _ in precert_rows], [u for _, u in precert_rows]),
+                (text_array(p for p, _ in precert_rows), int_array(u for _, u in precert_rows)),
             )
         if ledger_rows:
             conn.exec_driver_sql(
@@ -348,7 +358,11 @@ def add_used(
                 "FROM unnest(%s::text[], %s::text[], %s::int[]) AS d(participant_id, year_key, "
                 "units) WHERE unit_ledgers.participant_id = d.participant_id "
                 "AND unit_ledgers.year_key = d.year_key",
-                tuple(list(column) for column in zip(*ledger_rows, strict=True)),
+                (
+                    text_array(pid for pid, _, _ in ledger_rows),
+                    text_array(key for _, key, _ in ledger_rows),
+                    int_array(u for _, _, u in ledger_rows),
+                ),
             )
         return
     _batch(conn, "add_used_precert", [(u, pid) for pid, u in precert_rows])
