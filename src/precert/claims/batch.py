@@ -41,14 +41,16 @@ from precert.rules.facts import Span
 
 
 class Row(NamedTuple):
-    """A claim line as read and checked: driver-ready values, kept between the passes."""
+    """A claim line as read and checked: driver-ready values, kept between the passes.
 
+    Rows sort by participant, then by their line in the file (the importer's grouping)."""
+
+    participant_id: str
     source_line: int
     claim_id: str
     line_number: int
     frequency: str
     original_claim_id: str | None
-    participant_id: str
     billing_npi: str
     rendering_npi: str
     procedure_code: str
@@ -139,12 +141,12 @@ class Reader:
         if not (billing_npi and rendering_npi and procedure and day and diagnoses):
             return None
         return Row(
+            pid,
             source_line,
             claim,
             line_number,
             frequency,
             original_id,
-            pid,
             billing_npi,
             rendering_npi,
             procedure,
@@ -170,12 +172,12 @@ def _iso_day(text: str) -> str:
 def row_of(source_line: int, line: ClaimLine) -> Row:
     """Return a line `read_line` read (one the fast checks passed on) as a `Row`."""
     return Row(
+        line.participant_id,
         source_line,
         line.claim_id,
         line.line_number,
         line.frequency.value,
         line.original_claim_id,
-        line.participant_id,
         line.billing_npi,
         line.rendering_npi,
         line.procedure_code,

@@ -192,7 +192,7 @@ def _check(
                     key = (row.original_claim_id, row.line_number)
                     corrections.setdefault(key, (row.source_line, set()))[1].add(row.participant_id)
             if runs is not None and not problems:
-                runs.add(sorted((row.participant_id, *row) for row in checked))
+                runs.add([tuple(row) for row in sorted(checked)])
                 keys.add(sorted((r.claim_id, r.line_number, r.participant_id) for r in checked))
     except (ValueError, OSError, UnicodeDecodeError, csv.Error) as exc:
         return [*problems, Problem(0, f"cannot read the file: {exc}")], count, True
@@ -280,16 +280,16 @@ def import_file(
 
 def _by_participant(runs: spool.Runs, size: int) -> Iterator[list[batch.Row]]:
     """Chunks of whole participants, each participant's lines in file order."""
-    make = batch.Row._make
+    new, row = tuple.__new__, batch.Row
     for group in spool.groups(runs.merged(), size):
-        yield [make(item[1:]) for item in group]
+        yield [new(row, item) for item in group]
 
 
 def _by_file_order(runs: spool.Runs) -> Iterator[list[batch.Row]]:
     """The chunks as the file has them (when a correction links two participants)."""
-    make = batch.Row._make
+    new, row = tuple.__new__, batch.Row
     for run in runs.each_run():
-        yield sorted((make(item[1:]) for item in run), key=lambda row: row.source_line)
+        yield sorted((new(row, item) for item in run), key=lambda line: line.source_line)
 
 
 def _dialect(sessions: sessionmaker[Session]) -> str:
