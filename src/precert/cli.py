@@ -245,9 +245,16 @@ def claims() -> None:
     type=click.IntRange(1, 100_000),
     help="lines per transaction",
 )
-def claims_import(file: Path, out: Path | None, chunk: int) -> None:
+@click.option(
+    "--workers",
+    default=None,
+    type=click.IntRange(1, 16),
+    help="processes deciding on PostgreSQL (default: 2 for a large file, else 1)",
+)
+def claims_import(file: Path, out: Path | None, chunk: int, workers: int | None) -> None:
     """Decide and record claim lines from CSV or X12 837P (all rows or none)."""
     from precert.claims.importer import import_file
+    from precert.claims.workers import PartFailed
 
     settings = _settings()
     sessions = make_sessionmaker(make_engine(settings.database_url))
@@ -265,12 +272,18 @@ def claims_import(file: Path, out: Path | None, chunk: int) -> None:
 
     try:
         summary = import_file(
-            file, out, sessions, _policies(settings), chunk=chunk, progress=progress
+            file,
+            out,
+            sessions,
+            _policies(settings),
+            chunk=chunk,
+            workers=workers,
+            progress=progress,
         )
-    except DBAPIError as exc:
+    except (DBAPIError, PartFailed) as exc:
+        error = exc.error if isinstance(exc, PartFailed) else type(exc.orig).__name__
         click.echo(
-            f"cannot use the database ({type(exc.orig).__name__}); is it migrated? "
-            "Run `precert db upgrade`.",
+            f"cannot use the database ({error}); is it migrated? Run `precert db upgrade`.",
             err=True,
         )
         sys.exit(2)

@@ -190,13 +190,14 @@ def _engine_answers(claims: Claims, lines: list[dict[str, Any]]) -> list[tuple[A
 
 
 @pytest.mark.parametrize(
-    ("seed", "corrections"),
+    ("seed", "corrections", "workers"),
     # With corrections and retries most participants take the engine's way; without, the
-    # batch loop decides nearly every line.
-    [(1, True), (2, True), (3, True), (4, False), (5, False)],
+    # batch loop decides nearly every line. Two workers split the participants on
+    # PostgreSQL (SQLite takes one writer: the option changes nothing there).
+    [(1, True, 1), (2, True, 1), (3, True, 2), (4, False, 1), (5, False, 2)],
 )
 def test_a_random_batch_gets_the_engines_answers_line_for_line(
-    claims: Claims, importer: Importer, tmp_path: Path, seed: int, corrections: bool
+    claims: Claims, importer: Importer, tmp_path: Path, seed: int, corrections: bool, workers: int
 ) -> None:
     world = claims.s.world
     world.participant(OTHER)
@@ -216,7 +217,8 @@ def test_a_random_batch_gets_the_engines_answers_line_for_line(
 
     expected = _engine_answers(claims, lines)
     path = importer.file(f"batch-{seed}.csv", lines)
-    importer(path, "--chunk", "23")  # small chunks: participants regrouped many times
+    # Small chunks: participants regrouped many times.
+    importer(path, "--chunk", "23", "--workers", str(workers))
 
     rows = importer.results(Path(str(path) + ".results.csv"))
     got = [

@@ -26,6 +26,7 @@ from typing import Any
 from sqlalchemy.orm import Session, sessionmaker
 
 from precert.claims import batch, pipeline, repository, spool
+from precert.claims import workers as workers_mod
 from precert.claims.lines import FIELDS, read_line
 from precert.db import transaction
 from precert.policy.loader import PolicyBook
@@ -122,13 +123,13 @@ def check_file(
     sessions: sessionmaker[Session],
     *,
     chunk: int = CHUNK,
-    runs: spool.Runs | None = None,
+    runs: list[spool.Runs] | None = None,
 ) -> tuple[list[Problem], int, bool]:
     """Return every problem of the file (passes 1 and 2), its number of lines, and whether two
     participants are linked: a line corrected, or sent again, under another participant's ID.
 
-    With `runs`, each chunk's checked rows are written there, sorted by participant, while the
-    file is clean.
+    With `runs`, each chunk's checked rows are written there while the file is clean, sorted
+    by participant and split by participant ID (one run in each of `runs` per chunk).
     """
     keys = spool.Runs()  # (claim_id, line_number, participant) of every line, sorted by key
     try:
@@ -152,7 +153,7 @@ def _check(
     path: Path,
     sessions: sessionmaker[Session],
     chunk: int,
-    runs: spool.Runs | None,
+    runs: list[spool.Runs] | None,
     keys: spool.Runs,
 ) -> tuple[list[Problem], int, bool]:
     problems: list[Problem] = []
@@ -192,7 +193,7 @@ def _check(
                     key = (row.original_claim_id, row.line_number)
                     corrections.setdefault(key, (row.source_line, set()))[1].add(row.participant_id)
             if runs is not None and not problems:
-                runs.add([tuple(row) for row in sorted(checked)])
+                _add_split(runs, checked)
                 keys.add(sorted((r.claim_id, r.line_number, r.participant_id) for r in checked))
     except (ValueError, OSError, UnicodeDecodeError, csv.Error) as exc:
         return [*problems, Problem(0, f"cannot read the file: {exc}")], count, True
@@ -245,6 +246,18 @@ def _int(value: Any) -> int:
         return -1
 
 
+def _add_split(parts: list[spool.Runs], rows: list[batch.Row]) -> None:
+    """Write `rows` sorted, one run in each part, split by participant ID (8 digits)."""
+    if len(parts) == 1:
+        parts[0].add([tuple(row) for row in sorted(rows)])
+        return
+    split: list[list[tuple[Any, ...]]] = [[] for _ in parts]
+    for row in sorted(rows):
+        split[int(row.participant_id) % len(parts)].append(tuple(row))
+    for part, items in zip(parts, split, strict=True):
+        part.add(items)
+
+
 def import_file(
     path: Path,
     out: Path,
@@ -252,44 +265,67 @@ def import_file(
     policies: PolicyBook,
     *,
     chunk: int = CHUNK,
+    workers: int | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> Summary:
     """Check the whole file; if it is clean, decide and record it chunk by chunk.
 
-    `progress(done, total)` is called after each chunk.
+    On PostgreSQL, `workers` processes (by default 2 for a file of 50,000 lines or more) decide
+    the participants split by ID. `progress(done, total)` is called as chunks are done.
     """
     started = time.perf_counter()
-    runs = spool.Runs()
+    postgres = _dialect(sessions) == "postgresql"
+    count = workers or (2 if postgres and _size(path) >= 50_000 * 60 else 1)
+    count = count if postgres else 1  # SQLite has one writer at a time
+    parts = [spool.Runs() for _ in range(count)]
+    results: list[spool.Runs] = []
     try:
-        problems, total, crossed = check_file(path, sessions, chunk=chunk, runs=runs)
+        problems, total, crossed = check_file(path, sessions, chunk=chunk, runs=parts)
         summary = Summary(problems=problems)
         if not problems:
-            recorder = batch.Recorder(policies)
-            if crossed:
-                decided = pipeline.one_by_one(sessions, recorder, _by_file_order(runs))
-            elif _dialect(sessions) == "postgresql":
-                decided = pipeline.overlapped(sessions, recorder, _by_participant(runs, chunk))
-            else:  # SQLite has one writer at a time: nothing to overlap
-                decided = pipeline.one_by_one(sessions, recorder, _by_participant(runs, chunk))
-            _write_results(decided, out, summary, progress, total)
+            tally = Tally()
+            if crossed:  # one process, in file order
+                results.append(spool.Runs())
+                recorder = batch.Recorder(policies)
+                decided = pipeline.one_by_one(sessions, recorder, _by_file_order(parts))
+                tally.collect(decided, results[0], _reporter(progress, total))
+            elif count > 1:
+                results += workers_mod.decide(
+                    _url(sessions), policies, parts, chunk, tally, _reporter(progress, total)
+                )
+            else:
+                results.append(spool.Runs())
+                recorder = batch.Recorder(policies)
+                flow = pipeline.overlapped if postgres else pipeline.one_by_one
+                decided = flow(sessions, recorder, pipeline.whole_participants(parts[0], chunk))
+                tally.collect(decided, results[0], _reporter(progress, total))
+            tally.into(summary)
+            _write_csv(out, results)
     finally:
-        runs.close()
+        for runs in (*parts, *results):
+            runs.close()
     summary.seconds = time.perf_counter() - started
     return summary
 
 
-def _by_participant(runs: spool.Runs, size: int) -> Iterator[list[batch.Row]]:
-    """Chunks of whole participants, each participant's lines in file order."""
-    new, row = tuple.__new__, batch.Row
-    for group in spool.groups(runs.merged(), size):
-        yield [new(row, item) for item in group]
+def _size(path: Path) -> int:
+    return path.stat().st_size
 
 
-def _by_file_order(runs: spool.Runs) -> Iterator[list[batch.Row]]:
+def _reporter(
+    progress: Callable[[int, int], None] | None, total: int
+) -> Callable[[int], None] | None:
+    if progress is None:
+        return None
+    return lambda done: progress(done, total)
+
+
+def _by_file_order(parts: list[spool.Runs]) -> Iterator[list[batch.Row]]:
     """The chunks as the file has them (when a correction links two participants)."""
     new, row = tuple.__new__, batch.Row
-    for run in runs.each_run():
-        yield sorted((new(row, item) for item in run), key=lambda line: line.source_line)
+    for runs in zip(*(part.each_run() for part in parts), strict=True):
+        items = [item for run in runs for item in run]
+        yield sorted((new(row, item) for item in items), key=lambda line: line.source_line)
 
 
 def _dialect(sessions: sessionmaker[Session]) -> str:
@@ -297,16 +333,28 @@ def _dialect(sessions: sessionmaker[Session]) -> str:
     return str(bind.dialect.name) if bind is not None else ""
 
 
-def _write_results(
-    decided: Iterator[pipeline.Decided],
-    out: Path,
-    summary: Summary,
-    progress: Callable[[int, int], None] | None,
-    total: int,
-) -> None:
-    outcomes = summary.outcomes
-    results = spool.Runs()  # each chunk's results, sorted back into file order at the end
-    try:
+def _url(sessions: sessionmaker[Session]) -> str:
+    return str(sessions.kw["bind"].url.render_as_string(hide_password=False))
+
+
+@dataclass
+class Tally:
+    """What the decided lines came to; `collect` also writes each chunk's results, sorted."""
+
+    lines: int = 0
+    outcomes: dict[str, int] = field(
+        default_factory=lambda: {"covered": 0, "reduced": 0, "not_covered": 0}
+    )
+    units_billed: int = 0
+    units_covered: int = 0
+
+    def collect(
+        self,
+        decided: Iterator[pipeline.Decided],
+        results: spool.Runs,
+        done: Callable[[int], None] | None = None,
+    ) -> None:
+        outcomes = self.outcomes
         for rows, answers in decided:
             found = []
             billed = covered = 0
@@ -329,14 +377,29 @@ def _write_results(
                 covered += answer.covered_units
             found.sort()
             results.add(found)
-            summary.units_billed += billed
-            summary.units_covered += covered
-            summary.lines += len(rows)
-            if progress is not None:
-                progress(summary.lines, total)
-        with out.open("w", newline="", encoding="utf-8") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(RESULT_COLUMNS)
-            writer.writerows(results.merged())
-    finally:
-        results.close()
+            self.units_billed += billed
+            self.units_covered += covered
+            self.lines += len(rows)
+            if done is not None:
+                done(self.lines)
+
+    def add(self, other: Tally) -> None:
+        self.lines += other.lines
+        self.units_billed += other.units_billed
+        self.units_covered += other.units_covered
+        for outcome, n in other.outcomes.items():
+            self.outcomes[outcome] += n
+
+    def into(self, summary: Summary) -> None:
+        summary.lines = self.lines
+        summary.outcomes = dict(self.outcomes)
+        summary.units_billed = self.units_billed
+        summary.units_covered = self.units_covered
+
+
+def _write_csv(out: Path, results: list[spool.Runs]) -> None:
+    """The result file: every chunk's results, merged back into file order."""
+    with out.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(RESULT_COLUMNS)
+        writer.writerows(spool.merged(results))

@@ -18,10 +18,19 @@ from datetime import UTC, datetime
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from precert.claims import spool
 from precert.claims.batch import Answer, Recorder, Row, Writes
 from precert.db import begin, transaction
 
 Decided = tuple[list[Row], list[Answer]]
+
+
+def whole_participants(runs: spool.Runs, size: int) -> Iterator[list[Row]]:
+    """Chunks of about `size` lines of whole participants (runs sorted by participant), each
+    participant's lines in file order."""
+    new = tuple.__new__
+    for group in spool.groups(runs.merged(), size):
+        yield [new(Row, item) for item in group]
 
 
 def record(sessions: sessionmaker[Session], recorder: Recorder, rows: list[Row]) -> list[Answer]:

@@ -12,6 +12,7 @@ block per run, whatever the size of the file.
 from __future__ import annotations
 
 import heapq
+import os
 import pickle
 import tempfile
 from collections.abc import Iterable, Iterator
@@ -21,11 +22,19 @@ BLOCK = 500
 
 
 class Runs:
-    """Runs of tuples in one temporary file; each run is written sorted (or in file order)."""
+    """Runs of tuples in one temporary file; each run is written sorted (or in file order).
 
-    def __init__(self) -> None:
-        self.file = tempfile.TemporaryFile()  # noqa: SIM115 (closed by `close`)
-        self.runs: list[list[int]] = []  # each run's block offsets
+    `Runs()` makes a new file, removed by `close`; `Runs(path, runs)` reads one another
+    process wrote (its `path` and `runs`)."""
+
+    def __init__(self, path: str | None = None, runs: list[list[int]] | None = None) -> None:
+        self.owned = path is None
+        if path is None:
+            handle, path = tempfile.mkstemp(prefix="precert-claims-")
+            os.close(handle)
+        self.path = path
+        self.file = open(path, "r+b")  # noqa: SIM115 (closed by `close`)
+        self.runs: list[list[int]] = runs if runs is not None else []  # block offsets per run
 
     def add(self, items: list[tuple[Any, ...]]) -> None:
         """Write one run (the caller sorts it, when the runs are to be merged)."""
@@ -53,6 +62,13 @@ class Runs:
 
     def close(self) -> None:
         self.file.close()
+        if self.owned:
+            os.unlink(self.path)
+
+
+def merged(parts: Iterable[Runs]) -> Iterator[tuple[Any, ...]]:
+    """Every item of every run of `parts`, in order."""
+    return heapq.merge(*(part.merged() for part in parts))
 
 
 def groups(items: Iterable[tuple[Any, ...]], size: int) -> Iterator[list[tuple[Any, ...]]]:
