@@ -56,13 +56,61 @@ class Problem:
 
 
 @dataclass
-class Summary:
+class Tally:
+    """What the decided lines came to; `collect` also writes each chunk's results, sorted."""
+
     lines: int = 0
     outcomes: dict[str, int] = field(
         default_factory=lambda: {"covered": 0, "reduced": 0, "not_covered": 0}
     )
     units_billed: int = 0
     units_covered: int = 0
+
+    def collect(
+        self,
+        decided: Iterator[pipeline.Decided],
+        results: spool.Runs,
+        done: Callable[[int], None] | None = None,
+    ) -> None:
+        outcomes = self.outcomes
+        for rows, answers in decided:
+            found = []
+            billed = covered = 0
+            for row, answer in zip(rows, answers, strict=True):
+                reasons = answer.reasons
+                found.append(
+                    (
+                        row.source_line,
+                        row.claim_id,
+                        row.line_number,
+                        answer.outcome,
+                        answer.covered_units,
+                        answer.precert_id or "",
+                        " ".join(r["code"] for r in reasons) if reasons else "",
+                        " | ".join(r["message"] for r in reasons) if reasons else "",
+                    )
+                )
+                outcomes[answer.outcome] += 1
+                billed += row.units
+                covered += answer.covered_units
+            found.sort()
+            results.add(found)
+            self.units_billed += billed
+            self.units_covered += covered
+            self.lines += len(rows)
+            if done is not None:
+                done(self.lines)
+
+    def add(self, other: Tally) -> None:
+        self.lines += other.lines
+        self.units_billed += other.units_billed
+        self.units_covered += other.units_covered
+        for outcome, n in other.outcomes.items():
+            self.outcomes[outcome] += n
+
+
+@dataclass
+class Summary(Tally):
     seconds: float = 0.0
     problems: list[Problem] = field(default_factory=list)
 
@@ -283,23 +331,21 @@ def import_file(
         problems, total, crossed = check_file(path, sessions, chunk=chunk, runs=parts)
         summary = Summary(problems=problems)
         if not problems:
-            tally = Tally()
             if crossed:  # one process, in file order
                 results.append(spool.Runs())
                 recorder = batch.Recorder(policies)
                 decided = pipeline.one_by_one(sessions, recorder, _by_file_order(parts))
-                tally.collect(decided, results[0], _reporter(progress, total))
+                summary.collect(decided, results[0], _reporter(progress, total))
             elif count > 1:
                 results += workers_mod.decide(
-                    _url(sessions), policies, parts, chunk, tally, _reporter(progress, total)
+                    _url(sessions), policies, parts, chunk, summary, _reporter(progress, total)
                 )
             else:
                 results.append(spool.Runs())
                 recorder = batch.Recorder(policies)
                 flow = pipeline.overlapped if postgres else pipeline.one_by_one
                 decided = flow(sessions, recorder, pipeline.whole_participants(parts[0], chunk))
-                tally.collect(decided, results[0], _reporter(progress, total))
-            tally.into(summary)
+                summary.collect(decided, results[0], _reporter(progress, total))
             _write_csv(out, results)
     finally:
         for runs in (*parts, *results):
@@ -335,66 +381,6 @@ def _dialect(sessions: sessionmaker[Session]) -> str:
 
 def _url(sessions: sessionmaker[Session]) -> str:
     return str(sessions.kw["bind"].url.render_as_string(hide_password=False))
-
-
-@dataclass
-class Tally:
-    """What the decided lines came to; `collect` also writes each chunk's results, sorted."""
-
-    lines: int = 0
-    outcomes: dict[str, int] = field(
-        default_factory=lambda: {"covered": 0, "reduced": 0, "not_covered": 0}
-    )
-    units_billed: int = 0
-    units_covered: int = 0
-
-    def collect(
-        self,
-        decided: Iterator[pipeline.Decided],
-        results: spool.Runs,
-        done: Callable[[int], None] | None = None,
-    ) -> None:
-        outcomes = self.outcomes
-        for rows, answers in decided:
-            found = []
-            billed = covered = 0
-            for row, answer in zip(rows, answers, strict=True):
-                reasons = answer.reasons
-                found.append(
-                    (
-                        row.source_line,
-                        row.claim_id,
-                        row.line_number,
-                        answer.outcome,
-                        answer.covered_units,
-                        answer.precert_id or "",
-                        " ".join(r["code"] for r in reasons) if reasons else "",
-                        " | ".join(r["message"] for r in reasons) if reasons else "",
-                    )
-                )
-                outcomes[answer.outcome] += 1
-                billed += row.units
-                covered += answer.covered_units
-            found.sort()
-            results.add(found)
-            self.units_billed += billed
-            self.units_covered += covered
-            self.lines += len(rows)
-            if done is not None:
-                done(self.lines)
-
-    def add(self, other: Tally) -> None:
-        self.lines += other.lines
-        self.units_billed += other.units_billed
-        self.units_covered += other.units_covered
-        for outcome, n in other.outcomes.items():
-            self.outcomes[outcome] += n
-
-    def into(self, summary: Summary) -> None:
-        summary.lines = self.lines
-        summary.outcomes = dict(self.outcomes)
-        summary.units_billed = self.units_billed
-        summary.units_covered = self.units_covered
 
 
 def _write_csv(out: Path, results: list[spool.Runs]) -> None:
