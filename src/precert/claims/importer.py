@@ -6,9 +6,10 @@ The file is streamed, so memory stays flat in its size:
 2. the corrections whose original line is not on record must find it earlier in the file (a
    second read, only when there are such corrections);
 3. if no row had a problem, the sorted runs are merged into chunks of whole participants (or
-   kept in file order when a correction links two participants), each decided and recorded in
-   one transaction (`batch.Recorder`), and the outcomes are merged back into file order in the
-   result file.
+   kept in file order when a correction or a repeated line links two participants), each
+   decided and recorded in one transaction (`batch.Recorder`; on PostgreSQL stored on a thread
+   while the next is decided, `pipeline`, and by two processes for a large file, `workers`),
+   and the outcomes are merged back into file order in the result file.
 A file with bad rows records nothing and lists every bad row with its line number. A run that
 stops part-way can be run again: recorded lines keep their first answer and use no more units.
 """
