@@ -203,6 +203,27 @@ def test_a_file_missing_a_column_records_nothing(importer: Importer, claims: Cla
     assert claims.count() == 0
 
 
+@pytest.mark.parametrize("order", ["documented", "shuffled"])
+def test_columns_of_the_sender_beyond_ours_are_ignored(
+    importer: Importer, claims: Claims, order: str
+) -> None:
+    pc = claims.s.approved(units=10)["id"]
+    line = claims.line("A", units=4)
+    columns = [*COLUMNS, "note"] if order == "documented" else ["note", *reversed(COLUMNS)]
+    values = {**line, "diagnosis_codes": "M54.50", "note": "sent by the clinic, with a comma"}
+    path = importer.tmp_path / f"extra-{order}.csv"
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(columns)
+        writer.writerow([values.get(c, "") for c in columns])
+
+    importer(path)
+
+    rows = importer.results(Path(str(path) + ".results.csv"))
+    assert [brief(r) for r in rows] == [("A", "covered", "4", "")]
+    assert claims.used(pc) == (4, 6)
+
+
 def test_importing_the_same_file_twice_changes_nothing(importer: Importer, claims: Claims) -> None:
     pc = claims.s.approved(units=10)["id"]
     lines = [

@@ -145,21 +145,17 @@ def rows_of(path: Path) -> Rows:
             )
         width = len(header)
         where = [header.index(name) if name in header else None for name in FIELDS]
-        if where == list(range(len(FIELDS))):  # the usual column order: no reordering
-            for values in reader:
-                if len(values) == width:
-                    yield reader.line_num, values if width == len(FIELDS) else values[:width]
-                elif any(values):
-                    problem = f"has {len(values)} fields; the header has {width}"
-                    yield reader.line_num, Problem(reader.line_num, problem)
-            return
+        usual = where == list(range(len(FIELDS)))  # the documented order: no reordering
         for values in reader:
             if len(values) != width:
                 if any(values):
                     problem = f"has {len(values)} fields; the header has {width}"
                     yield reader.line_num, Problem(reader.line_num, problem)
                 continue
-            yield reader.line_num, [("" if i is None else values[i]) for i in where]
+            if usual:  # columns after the documented ones are not ours: ignored
+                yield reader.line_num, values[: len(FIELDS)]
+            else:
+                yield reader.line_num, [("" if i is None else values[i]) for i in where]
 
 
 def _chunks(rows: Rows, size: int) -> Iterator[list[tuple[int, Any]]]:
