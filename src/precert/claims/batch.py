@@ -244,10 +244,14 @@ class Recorder:
             p.benefit_year is BenefitYearKind.ROLLING_12_MONTHS for p in policies.policies
         )
 
-    def claim_line(self, row: Row) -> ClaimLine:
-        codes = self.diagnoses.get(row.diagnosis_codes)
+    def _diagnosis_codes(self, stored: str) -> tuple[str, ...]:
+        """The codes of a row's JSON list (a batch repeats the same few lists)."""
+        codes = self.diagnoses.get(stored)
         if codes is None:
-            codes = self.diagnoses[row.diagnosis_codes] = tuple(json.loads(row.diagnosis_codes))
+            codes = self.diagnoses[stored] = tuple(json.loads(stored))
+        return codes
+
+    def claim_line(self, row: Row) -> ClaimLine:
         return ClaimLine(
             claim_id=row.claim_id,
             line_number=row.line_number,
@@ -257,7 +261,7 @@ class Recorder:
             billing_npi=row.billing_npi,
             rendering_npi=row.rendering_npi,
             procedure_code=row.procedure_code,
-            diagnosis_codes=codes,
+            diagnosis_codes=self._diagnosis_codes(row.diagnosis_codes),
             date_of_service=self.days[row.date_of_service].day,
             units=row.units,
         )
@@ -281,10 +285,9 @@ class Recorder:
         # Locks in the core's order, for the whole chunk at once: pre-certifications, then
         # ledger rows (the engine takes them again for its part, which changes nothing).
         held, used = repository.held(session, participants, lock=True)
-        ledger: dict[tuple[str, str], int] | None = None
         if not repository.is_sqlite(session):  # SQLite: the transaction holds the write lock
             days = self.days
-            ledger = repository.lock_ledger_rows(
+            repository.lock_ledgers(
                 session, {(row.participant_id, days[row.date_of_service].key) for row in rows}
             )
         answers: list[Answer | None] = [None] * len(rows)
@@ -307,7 +310,7 @@ class Recorder:
         fast = participants - slow
         writes = Writes([], {}, {})
         if fast:
-            writes = self._decide_fast(session, rows, answers, fast, held, used, ledger, now)
+            writes = self._decide_fast(session, rows, answers, fast, held, used, now)
         assert all(a is not None for a in answers)
         return answers, writes  # type: ignore[return-value]
 
@@ -343,11 +346,10 @@ class Recorder:
         participants: set[str],
         held: dict[str, list[Held]],
         used: dict[str, int],
-        locked: dict[tuple[str, str], int] | None,
         now: datetime,
     ) -> Writes:
         eligibility = repository.eligibility_spans(session, participants)
-        ledger = locked if locked is not None else repository.ledger_used(session, participants)
+        ledger = repository.ledger_used(session, participants)
         by_end = {
             pid: sorted(found, key=lambda h: (h.end_date, h.precert_id))
             if len(found) > 1
@@ -372,21 +374,23 @@ class Recorder:
             ledger_at = (pid, on.key)
             pick: Held | None = None
             day = on.day
-            if therapy is not None and any(
-                start <= day and (end is None or day <= end) for start, end in eligibility[pid]
+            if (
+                therapy is not None
+                and any(
+                    start <= day and (end is None or day <= end) for start, end in eligibility[pid]
+                )
+                and self._diagnosis_codes(row.diagnosis_codes)[0] in on.approved
             ):
-                primary = self._primary(row.diagnosis_codes)
-                if primary in on.approved:
-                    for h in by_end[pid]:
-                        if (
-                            h.therapy == therapy.key
-                            and h.start_date <= day <= h.end_date
-                            and h.provider_npi == row.billing_npi
-                            and code in h.procedure_codes
-                            and used.get(h.precert_id, 0) < h.approved_units
-                        ):
-                            pick = h
-                            break
+                for h in by_end[pid]:
+                    if (
+                        h.therapy == therapy.key
+                        and h.start_date <= day <= h.end_date
+                        and h.provider_npi == row.billing_npi
+                        and code in h.procedure_codes
+                        and used.get(h.precert_id, 0) < h.approved_units
+                    ):
+                        pick = h
+                        break
             if (
                 pick is not None
                 and pick.approved_units - used.get(pick.precert_id, 0) >= units
@@ -420,7 +424,7 @@ class Recorder:
                 ledger[ledger_at] = ledger.get(ledger_at, 0) + covered
                 ledger_delta[ledger_at] = ledger_delta.get(ledger_at, 0) + covered
             answers[i] = answer
-            stored.append(
+            stored.append(  # in repository.COLUMNS order
                 (
                     row.claim_id,
                     row.line_number,
@@ -445,11 +449,5 @@ class Recorder:
             )
         return Writes(stored, precert_delta, ledger_delta)
 
-    def _primary(self, diagnoses: str) -> str:
-        codes = self.diagnoses.get(diagnoses)
-        if codes is None:
-            codes = self.diagnoses[diagnoses] = tuple(json.loads(diagnoses))
-        return codes[0]
 
-
-__all__ = ["Answer", "Reader", "Recorder", "Row", "Span", "Writes", "row_of", "values_of"]
+__all__ = ["Answer", "Reader", "Recorder", "Row", "Writes", "row_of", "values_of"]

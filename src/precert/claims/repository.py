@@ -1,7 +1,7 @@
 """Queries of claim lines, and the units they use on pre-certifications and ledgers.
 
 Built for batches: every read takes a whole chunk's participants or claims at once, and every
-write is one executemany per table.
+write is one statement (COPY, an executemany or an UPDATE ... FROM unnest) per table.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from sqlalchemy import ColumnElement, Connection, Table, bindparam, func, select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
+from precert.claims.lines import FIELDS
 from precert.db import connection
 from precert.models import ClaimLineRecord
 from precert.precerts.repository import HOLDING
@@ -36,10 +37,6 @@ _BATCH_SQL = {
         "DO UPDATE SET used_units = unit_ledgers.used_units"
     ),
     "add_used_precert": "UPDATE precerts SET used_units = used_units + ? WHERE id = ?",
-    "add_used_ledger": (
-        "UPDATE unit_ledgers SET used_units = used_units + ? "
-        "WHERE participant_id = ? AND year_key = ?"
-    ),
     # SQLite's batches take no ledger locks (the transaction holds the write lock): create
     # the row if need be.
     "upsert_used_ledger": (
@@ -60,48 +57,37 @@ def _batch(conn: Connection, name: str, rows: Sequence[tuple[Any, ...]]) -> None
     conn.exec_driver_sql(sql, list(rows))
 
 
-_COLUMNS = [c.name for c in LINES.columns]
-_JSON_COLUMNS = {"diagnosis_codes", "reasons"}  # lists: the only list values of a line
+COLUMNS = (
+    *FIELDS,  # the line as sent, then its decision
+    "therapy",
+    "outcome",
+    "covered_units",
+    "precert_id",
+    "year_key",
+    "reasons",
+    "voided_by",
+    "recorded_at",
+)
+"""The order of a claim line's values in `insert_rows`: the table's own."""
+assert tuple(c.name for c in LINES.columns) == COLUMNS, "claim_lines changed: update COLUMNS"
+
+_INSERT_SQL = (
+    f"INSERT INTO claim_lines ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})"
+)
+_COPY_SQL = f"COPY claim_lines ({', '.join(COLUMNS)}) FROM STDIN"
 
 
-def _insert_sql(dialect: str) -> str:
-    """Return the driver-level INSERT: a batch skips SQLAlchemy's per-row parameter work."""
-    if dialect == "postgresql":
-        marks = [("%s::jsonb" if c in _JSON_COLUMNS else "%s") for c in _COLUMNS]
-    else:
-        marks = ["?"] * len(_COLUMNS)
-    return f"INSERT INTO claim_lines ({', '.join(_COLUMNS)}) VALUES ({', '.join(marks)})"
-
-
-_INSERT_SQL = {dialect: _insert_sql(dialect) for dialect in ("postgresql", "sqlite")}
-
-
-def insert_lines(conn: Connection, records: Sequence[Record]) -> None:
-    """Insert claim lines with one executemany, values as the driver stores them."""
-    sqlite = conn.dialect.name == "sqlite"
-    texts: dict[Any, str] = {}  # the same few JSON values and times recur across a batch
-
-    def stored(value: Any) -> Any:
+def _row_of(record: Record) -> tuple[Any, ...]:
+    """Return a line as the engine keeps it (lists, dates) as `insert_rows` takes it."""
+    values = []
+    for name in COLUMNS:
+        value = record[name]
         if isinstance(value, list):
-            key = tuple(v if isinstance(v, str) else tuple(v.items()) for v in value)
-            found = texts.get(key)
-            if found is None:
-                found = texts[key] = json.dumps(value)
-            return found
-        if sqlite and isinstance(value, date):
-            found = texts.get(value)
-            if found is None:
-                # SQLAlchemy's SQLite DATE and DATETIME text (naive UTC, with microseconds).
-                found = texts[value] = (
-                    value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
-                    if isinstance(value, datetime)
-                    else value.isoformat()
-                )
-            return found
-        return value
-
-    rows = [tuple(stored(record[name]) for name in _COLUMNS) for record in records]
-    conn.exec_driver_sql(_INSERT_SQL[conn.dialect.name], rows)
+            value = json.dumps(value)
+        elif isinstance(value, date) and not isinstance(value, datetime):
+            value = value.isoformat()
+        values.append(value)
+    return tuple(values)
 
 
 def _by_ids(
@@ -263,20 +249,18 @@ def held(
 
 
 def lock_ledgers(session: Session, keys: Iterable[tuple[str, str]]) -> None:
-    """Create (if needed) and lock the ledger rows of (participant, year key), in key order."""
-    _batch(connection(session), "lock_ledger", sorted(set(keys)))
+    """Create (if needed) and lock the ledger rows of (participant, year key), in key order.
 
-
-def lock_ledger_rows(
-    session: Session, keys: Collection[tuple[str, str]]
-) -> dict[tuple[str, str], int]:
-    """Lock the ledger rows of (participant, year key) in key order, creating the missing ones,
-    and return their units used (PostgreSQL: one insert of the missing rows, one SELECT ...
-    FOR UPDATE, so a row is not rewritten just to lock it)."""
+    PostgreSQL: one insert of the missing rows, then one SELECT ... FOR UPDATE, so no row is
+    rewritten just to lock it. SQLite (whose writer holds the database lock): an upsert that
+    creates the missing rows."""
     conn = connection(session)
     ordered = sorted(set(keys))
     if not ordered:
-        return {}
+        return
+    if conn.dialect.name != "postgresql":
+        _batch(conn, "lock_ledger", ordered)
+        return
     pids, years = text_array(pid for pid, _ in ordered), text_array(key for _, key in ordered)
     conn.exec_driver_sql(
         "INSERT INTO unit_ledgers (participant_id, year_key, authorized_units, used_units) "
@@ -285,14 +269,13 @@ def lock_ledger_rows(
         "ON CONFLICT (participant_id, year_key) DO NOTHING",
         (pids, years),
     )
-    rows = conn.exec_driver_sql(
-        "SELECT l.participant_id, l.year_key, l.used_units FROM unit_ledgers l "
+    conn.exec_driver_sql(
+        "SELECT l.participant_id FROM unit_ledgers l "
         "JOIN unnest(%s::text[], %s::text[]) AS k(participant_id, year_key) "
         "ON l.participant_id = k.participant_id AND l.year_key = k.year_key "
         "ORDER BY l.participant_id, l.year_key FOR UPDATE OF l",
         (pids, years),
     )
-    return {(pid, key): used or 0 for pid, key, used in rows}
 
 
 def recorded_keys(session: Session, claim_ids: Collection[str]) -> dict[tuple[str, int], str]:
@@ -304,10 +287,9 @@ def recorded_keys(session: Session, claim_ids: Collection[str]) -> dict[tuple[st
 
 
 def insert_rows(session: Session, rows: Sequence[tuple[Any, ...]]) -> None:
-    """Insert claim lines given as tuples in column order (dates as YYYY-MM-DD, JSON as text).
-
-    PostgreSQL takes them with COPY; SQLite with one executemany.
-    """
+    """Insert claim lines given as tuples in `COLUMNS` order (dates as YYYY-MM-DD, JSON as
+    text, `recorded_at` a datetime). PostgreSQL takes them with COPY; SQLite with one
+    executemany."""
     if not rows:
         return
     conn = connection(session)
@@ -324,18 +306,13 @@ def insert_rows(session: Session, rows: Sequence[tuple[Any, ...]]) -> None:
         return
     moments: dict[datetime, str] = {}
 
-    def moment(value: datetime) -> str:
+    def moment(value: datetime) -> str:  # SQLAlchemy's SQLite DATETIME text (naive UTC)
         found = moments.get(value)
         if found is None:
             found = moments[value] = value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
         return found
 
-    last = len(_COLUMNS) - 1
-    assert _COLUMNS[last] == "recorded_at"
-    conn.exec_driver_sql(_INSERT_SQL["sqlite"], [(*row[:last], moment(row[last])) for row in rows])
-
-
-_COPY_SQL = f"COPY claim_lines ({', '.join(_COLUMNS)}) FROM STDIN"
+    conn.exec_driver_sql(_INSERT_SQL, [(*row[:-1], moment(row[-1])) for row in rows])
 
 
 def add_used(
@@ -422,13 +399,9 @@ def write(
     ledger_used_delta: dict[tuple[str, str], int],
 ) -> None:
     """Store a chunk: the new lines, the voids, and one update per pre-certification and ledger."""
-    conn = connection(session)
-    if new_lines:
-        insert_lines(conn, new_lines)
-    _batch(conn, "void", [(by, claim, line) for claim, line, by in voided])
-    _batch(conn, "add_used_precert", [(u, pid) for pid, u in sorted(precert_used.items()) if u])
-    ledgers = sorted(ledger_used_delta.items())
-    _batch(conn, "add_used_ledger", [(u, pid, key) for (pid, key), u in ledgers if u])
+    insert_rows(session, [_row_of(record) for record in new_lines])
+    _batch(connection(session), "void", [(by, claim, line) for claim, line, by in voided])
+    add_used(session, precert_used, ledger_used_delta)
 
 
 def used_by_day(

@@ -24,11 +24,10 @@ BLOCK = 500
 class Runs:
     """Runs of tuples in one temporary file; each run is written sorted (or in file order).
 
-    `Runs()` makes a new file, removed by `close`; `Runs(path, runs)` reads one another
-    process wrote (its `path` and `runs`)."""
+    `Runs()` makes a new file; `Runs(path, runs)` opens one another process wrote (its `path`
+    and `runs`). `close` removes the file, unless told to keep it for another process."""
 
     def __init__(self, path: str | None = None, runs: list[list[int]] | None = None) -> None:
-        self.owned = path is None
         if path is None:
             handle, path = tempfile.mkstemp(prefix="precert-claims-")
             os.close(handle)
@@ -60,9 +59,9 @@ class Runs:
         for offsets in self.runs:
             yield list(self._run(offsets))
 
-    def close(self) -> None:
+    def close(self, *, keep: bool = False) -> None:
         self.file.close()
-        if self.owned:
+        if not keep:
             os.unlink(self.path)
 
 

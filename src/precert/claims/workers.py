@@ -72,17 +72,20 @@ def decide(
                 done(counter.value)
             if any(f.exception() is not None for f in finished):
                 break
-        results = []
+    results: list[spool.Runs] = []  # each part's results; closing one removes its file
+    failure: BaseException | None = None
+    for future in futures:
         try:
-            for future in futures:
-                path, offsets, counts = future.result()
-                results.append(spool.Runs(path, offsets))
-                results[-1].owned = True  # the parent removes the part's file
-                tally.add(counts)
-        except BaseException:
-            for part_results in results:
-                part_results.close()
-            raise
+            path, offsets, counts = future.result()
+        except BaseException as exc:
+            failure = failure or exc
+            continue
+        results.append(spool.Runs(path, offsets))
+        tally.add(counts)
+    if failure is not None:
+        for part_results in results:
+            part_results.close()
+        raise failure
     return results
 
 
@@ -94,8 +97,8 @@ def _decide_part(
     engine = make_engine(url)
     source = spool.Runs(path, runs)
     results = spool.Runs()
-    results.owned = False  # the parent removes it once merged
     tally = Tally()
+    done = False
     try:
         sessions = make_sessionmaker(engine)
         recorder = batch.Recorder(policies)
@@ -103,15 +106,12 @@ def _decide_part(
             sessions, recorder, pipeline.whole_participants(source, chunk)
         )
         tally.collect(decided, results, _count)
-        results.file.flush()
-    except BaseException as exc:
-        results.owned = True  # nothing to hand over: remove it
-        if isinstance(exc, DBAPIError):
-            raise PartFailed(type(exc.orig).__name__, str(exc.orig).strip()[:300]) from None
-        raise
+        done = True
+    except DBAPIError as exc:
+        raise PartFailed(type(exc.orig).__name__, str(exc.orig).strip()[:300]) from None
     finally:
-        source.close()
-        results.close()
+        source.close(keep=True)  # the parent's
+        results.close(keep=done)  # handed to the parent, which removes it once merged
         engine.dispose()
     return results.path, results.runs, tally
 
