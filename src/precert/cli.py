@@ -240,10 +240,9 @@ def claims() -> None:
 )
 @click.option(
     "--chunk",
-    default=20_000,
-    show_default=True,
-    type=click.IntRange(1, 100_000),
-    help="lines per transaction",
+    default=None,
+    type=click.IntRange(1, 1_000_000),
+    help="lines per transaction (default: 250,000 from a plain CSV file on SQLite, else 20,000)",
 )
 @click.option(
     "--workers",
@@ -251,7 +250,7 @@ def claims() -> None:
     type=click.IntRange(1, 16),
     help="processes deciding on PostgreSQL (default: 2 for a large file, else 1)",
 )
-def claims_import(file: Path, out: Path | None, chunk: int, workers: int | None) -> None:
+def claims_import(file: Path, out: Path | None, chunk: int | None, workers: int | None) -> None:
     """Decide and record claim lines from CSV or X12 837P (all rows or none)."""
     from precert.claims.importer import import_file
     from precert.claims.workers import PartFailed

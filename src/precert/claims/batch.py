@@ -77,9 +77,11 @@ class Reader:
         self._codes: dict[tuple[str, str], str | None] = {}
         self._diagnoses: dict[str, str | None] = {}
 
-    def _code(self, kind: str, check: Callable[[str], str], value: str) -> str | None:
+    def code(self, kind: str, value: str) -> str | None:
+        """The checked NPI, CPT code or ISO date (`kind` npi, cpt or date), or None."""
         found = self._codes.get((kind, value), "")
         if found == "":
+            check = _CHECKS[kind]
             text = value.strip()
             try:
                 found = check(text) if text and "\x00" not in text else None
@@ -90,7 +92,8 @@ class Reader:
             self._codes[(kind, value)] = found
         return found
 
-    def _diagnosis_list(self, value: str) -> str | None:
+    def diagnosis_list(self, value: str) -> str | None:
+        """The diagnosis codes as the JSON list stored, or None."""
         found = self._diagnoses.get(value, "")
         if found == "":
             problems: list[FieldProblem] = []
@@ -112,16 +115,13 @@ class Reader:
         claim = claim.strip()
         if not CLAIM_ID.fullmatch(claim):
             return None
-        line_number = _whole(number, 999_999)
-        unit_count = _whole(units, MAX_UNITS)
+        line_number = whole(number, 999_999)
+        unit_count = whole(units, MAX_UNITS)
         if line_number is None or unit_count is None:
             return None
-        if freq == "":
-            frequency = "original"
-        else:
-            frequency = FREQUENCIES.get(freq.strip().lower(), "")
-            if not frequency:
-                return None
+        frequency = frequency_of(freq)
+        if frequency is None:
+            return None
         if frequency == "original":
             if original != "":
                 return None
@@ -133,11 +133,11 @@ class Reader:
         pid = pid.strip()
         if not PARTICIPANT_ID_PATTERN.fullmatch(pid):
             return None
-        billing_npi = self._code("npi", npi_of, billing)
-        rendering_npi = self._code("npi", npi_of, rendering)
-        procedure = self._code("cpt", cpt_of, proc)
-        day = self._code("date", _iso_day, on)
-        diagnoses = self._diagnosis_list(dx)
+        billing_npi = self.code("npi", billing)
+        rendering_npi = self.code("npi", rendering)
+        procedure = self.code("cpt", proc)
+        day = self.code("date", on)
+        diagnoses = self.diagnosis_list(dx)
         if not (billing_npi and rendering_npi and procedure and day and diagnoses):
             return None
         return Row(
@@ -156,7 +156,8 @@ class Reader:
         )
 
 
-def _whole(value: str, high: int) -> int | None:
+def whole(value: str, high: int) -> int | None:
+    """A count written in digits (1 to `high`), or None."""
     text = value.strip()
     if not (0 < len(text) <= 6 and text.isascii() and text.isdigit()):
         return None
@@ -164,9 +165,19 @@ def _whole(value: str, high: int) -> int | None:
     return number if 1 <= number <= high else None
 
 
+def frequency_of(value: str) -> str | None:
+    """The claim frequency's name (blank is an original), or None."""
+    if value == "":
+        return "original"
+    return FREQUENCIES.get(value.strip().lower())
+
+
 def _iso_day(text: str) -> str:
     day: date = date_of(text)
     return day.isoformat()
+
+
+_CHECKS: dict[str, Callable[[str], str]] = {"npi": npi_of, "cpt": cpt_of, "date": _iso_day}
 
 
 def row_of(source_line: int, line: ClaimLine) -> Row:
@@ -195,7 +206,7 @@ def values_of(raw: Mapping[str, Any]) -> list[Any]:
 # Deciding and recording a chunk.
 
 
-class _Day(NamedTuple):
+class Day(NamedTuple):
     day: date
     policy: Policy
     key: str
@@ -203,15 +214,17 @@ class _Day(NamedTuple):
     approved: frozenset[str]
 
 
-class _Days(dict[str, _Day]):
+class Days(dict[str, Day]):
+    """Each date of service's policy, ledger key, benefit year and approved diagnoses."""
+
     def __init__(self, policies: PolicyBook) -> None:
         super().__init__()
         self.policies = policies
 
-    def __missing__(self, iso: str) -> _Day:
+    def __missing__(self, iso: str) -> Day:
         day = date.fromisoformat(iso)
         policy = self.policies.nearest(day)
-        found = self[iso] = _Day(
+        found = self[iso] = Day(
             day,
             policy,
             ledger_key(policy.benefit_year, day),
@@ -238,7 +251,7 @@ class Recorder:
 
     def __init__(self, policies: PolicyBook) -> None:
         self.policies = policies
-        self.days = _Days(policies)
+        self.days = Days(policies)
         self.diagnoses: dict[str, tuple[str, ...]] = {}
         self.rolling = any(
             p.benefit_year is BenefitYearKind.ROLLING_12_MONTHS for p in policies.policies
@@ -450,4 +463,16 @@ class Recorder:
         return Writes(stored, precert_delta, ledger_delta)
 
 
-__all__ = ["Answer", "Reader", "Recorder", "Row", "Writes", "row_of", "values_of"]
+__all__ = [
+    "Answer",
+    "Day",
+    "Days",
+    "Reader",
+    "Recorder",
+    "Row",
+    "Writes",
+    "frequency_of",
+    "row_of",
+    "values_of",
+    "whole",
+]

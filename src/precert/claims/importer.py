@@ -26,7 +26,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from precert.claims import batch, pipeline, repository, spool
+from precert.claims import batch, columnar, pipeline, repository, spool
 from precert.claims import workers as workers_mod
 from precert.claims.lines import FIELDS, read_line
 from precert.db import transaction
@@ -309,7 +309,7 @@ def import_file(
     sessions: sessionmaker[Session],
     policies: PolicyBook,
     *,
-    chunk: int = CHUNK,
+    chunk: int | None = None,
     workers: int | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> Summary:
@@ -320,6 +320,15 @@ def import_file(
     """
     started = time.perf_counter()
     postgres = _dialect(sessions) == "postgresql"
+    if not postgres and not is_x12(path):
+        summary = Summary()
+        if columnar.import_plain(
+            path, out, sessions, policies, chunk=chunk, tally=summary, progress=progress
+        ):
+            _checkpoint(sessions)
+            summary.seconds = time.perf_counter() - started
+            return summary
+    chunk = chunk or CHUNK
     count = workers or (2 if postgres and _size(path) >= 50_000 * 60 else 1)
     count = count if postgres else 1  # SQLite has one writer at a time
     parts = [spool.Runs() for _ in range(count)]
@@ -344,11 +353,24 @@ def import_file(
                 decided = flow(sessions, recorder, pipeline.whole_participants(parts[0], chunk))
                 summary.collect(decided, results[0], _reporter(progress, total))
             _write_csv(out, results)
+            if not postgres:
+                _checkpoint(sessions)
     finally:
         for runs in (*parts, *results):
             runs.close()
     summary.seconds = time.perf_counter() - started
     return summary
+
+
+def _checkpoint(sessions: sessionmaker[Session]) -> None:
+    """Write SQLite's WAL back once, at the end (the import lets it grow: see
+    `repository.tune_for_batches`)."""
+    bind = sessions.kw.get("bind")
+    if bind is not None:
+        with bind.connect() as conn:
+            raw = conn.connection.driver_connection
+            assert raw is not None
+            raw.execute("PRAGMA wal_checkpoint(PASSIVE)")
 
 
 def _size(path: Path) -> int:

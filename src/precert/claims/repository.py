@@ -36,14 +36,6 @@ _BATCH_SQL = {
         "VALUES (?, ?, 0, 0) ON CONFLICT (participant_id, year_key) "
         "DO UPDATE SET used_units = unit_ledgers.used_units"
     ),
-    "add_used_precert": "UPDATE precerts SET used_units = used_units + ? WHERE id = ?",
-    # SQLite's batches take no ledger locks (the transaction holds the write lock): create
-    # the row if need be.
-    "upsert_used_ledger": (
-        "INSERT INTO unit_ledgers (participant_id, year_key, authorized_units, used_units) "
-        "VALUES (?, ?, 0, ?) ON CONFLICT (participant_id, year_key) "
-        "DO UPDATE SET used_units = unit_ledgers.used_units + excluded.used_units"
-    ),
     "void": "UPDATE claim_lines SET voided_by = ? WHERE claim_id = ? AND line_number = ?",
 }
 
@@ -138,12 +130,13 @@ def int_array(values: Iterable[int]) -> str:
 
 
 def tune_for_batches(session: Session) -> None:
-    """On SQLite, let a batch's transactions keep more pages in memory and write the WAL
-    back to the database less often (a fixed 64 MiB cache: memory stays flat)."""
+    """On SQLite, let a batch's transactions keep more pages in memory (a fixed 64 MiB cache:
+    memory stays flat), and leave the WAL to grow (on disk) rather than write the same index
+    pages back after every chunk: the importer writes them back once, at the end."""
     conn = connection(session)
     if conn.dialect.name == "sqlite":
         conn.exec_driver_sql("PRAGMA cache_size=-65536")
-        conn.exec_driver_sql("PRAGMA wal_autocheckpoint=20000")
+        conn.exec_driver_sql("PRAGMA wal_autocheckpoint=250000")
 
 
 class _Values:
@@ -286,6 +279,80 @@ def recorded_keys(session: Session, claim_ids: Collection[str]) -> dict[tuple[st
     return {(c, n): pid for c, n, pid in _by_ids(connection(session), sql, claim_ids)}
 
 
+# Reads and writes of the SQLite lane (`columnar`): rows as the driver gives them (dates as
+# YYYY-MM-DD text, JSON as text), for whole columns.
+
+
+def recorded_lines(session: Session, claim_ids: Collection[str]) -> list[tuple[str, int, str]]:
+    """The recorded lines of these claims as (claim_id, line_number, participant_id)."""
+    if not claim_ids:
+        return []
+    sql = "SELECT claim_id, line_number, participant_id FROM claim_lines WHERE claim_id {ids}"
+    return [tuple(row) for row in _by_ids(connection(session), sql, claim_ids)]  # type: ignore[misc]
+
+
+def held_rows(session: Session, participant_ids: Collection[str]) -> list[tuple[Any, ...]]:
+    """`held`'s pre-certifications as (id, participant, therapy, provider NPI, codes JSON,
+    start, end, approved units, used units)."""
+    sql = (
+        "SELECT id, participant_id, therapy, provider_npi, procedure_codes, start_date, "
+        "end_date, COALESCE(approved_units, 0), COALESCE(used_units, 0) FROM precerts "
+        f"WHERE status IN ({_HOLDING_SQL}) AND end_date IS NOT NULL "
+        "AND provider_npi IS NOT NULL AND participant_id {ids}"
+    )
+    return _by_ids(connection(session), sql, participant_ids) if participant_ids else []
+
+
+def eligibility_rows(session: Session, participant_ids: Collection[str]) -> list[tuple[Any, ...]]:
+    """Eligibility spans as (participant, start, end or None)."""
+    sql = (
+        "SELECT participant_id, start_date, end_date FROM eligibility_spans "
+        "WHERE participant_id {ids}"
+    )
+    return _by_ids(connection(session), sql, participant_ids) if participant_ids else []
+
+
+def ledger_rows(session: Session, participant_ids: Collection[str]) -> list[tuple[Any, ...]]:
+    """Ledger rows as (participant, year key, units used)."""
+    sql = (
+        "SELECT participant_id, year_key, COALESCE(used_units, 0) FROM unit_ledgers "
+        "WHERE participant_id {ids}"
+    )
+    return _by_ids(connection(session), sql, participant_ids) if participant_ids else []
+
+
+ORIGINAL_COLUMNS = tuple(
+    c for c in COLUMNS if c not in ("frequency", "original_claim_id", "voided_by", "recorded_at")
+)
+"""The values of an original line `insert_originals` takes (the rest are the same for all)."""
+
+
+def insert_texts(session: Session, rows: Sequence[tuple[Any, ...]], sql: str = _INSERT_SQL) -> None:
+    """Insert claim lines into SQLite as `insert_rows` does, `recorded_at` already written as
+    SQLAlchemy writes it (`YYYY-MM-DD HH:MM:SS.ffffff`, UTC)."""
+    if not rows:
+        return
+    conn = connection(session)
+    raw = conn.connection.driver_connection  # the same connection, so the same transaction
+    assert raw is not None
+    with _driver_errors(conn, sql):
+        raw.executemany(sql, rows)
+
+
+def insert_originals(
+    session: Session, rows: Sequence[tuple[Any, ...]], recorded_at: datetime
+) -> None:
+    """Insert original lines into SQLite, given as tuples in `ORIGINAL_COLUMNS` order: the
+    values all of them share are written once, in the statement."""
+    moment = recorded_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+    sql = (
+        f"INSERT INTO claim_lines ({', '.join(ORIGINAL_COLUMNS)}, frequency, original_claim_id, "
+        f"voided_by, recorded_at) VALUES ({', '.join('?' * len(ORIGINAL_COLUMNS))}, "
+        f"'original', NULL, NULL, '{moment}')"
+    )
+    insert_texts(session, rows, sql)
+
+
 def insert_rows(session: Session, rows: Sequence[tuple[Any, ...]]) -> None:
     """Insert claim lines given as tuples in `COLUMNS` order (dates as YYYY-MM-DD, JSON as
     text, `recorded_at` a datetime). PostgreSQL takes them with COPY; SQLite with one
@@ -312,7 +379,7 @@ def insert_rows(session: Session, rows: Sequence[tuple[Any, ...]]) -> None:
             found = moments[value] = value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
         return found
 
-    conn.exec_driver_sql(_INSERT_SQL, [(*row[:-1], moment(row[-1])) for row in rows])
+    insert_texts(session, [(*row[:-1], moment(row[-1])) for row in rows])
 
 
 def add_used(
@@ -342,8 +409,22 @@ def add_used(
                 ),
             )
         return
-    _batch(conn, "add_used_precert", [(u, pid) for pid, u in precert_rows])
-    _batch(conn, "upsert_used_ledger", ledger_rows)
+    # SQLite: one statement per table over a JSON array of the changes.
+    if precert_rows:
+        conn.exec_driver_sql(
+            "UPDATE precerts SET used_units = precerts.used_units + d.units FROM "
+            "(SELECT value ->> 0 AS id, value ->> 1 AS units FROM json_each(?)) AS d "
+            "WHERE precerts.id = d.id",
+            (json.dumps(precert_rows),),
+        )
+    if ledger_rows:
+        conn.exec_driver_sql(
+            "INSERT INTO unit_ledgers (participant_id, year_key, authorized_units, used_units) "
+            "SELECT value ->> 0, value ->> 1, 0, value ->> 2 FROM json_each(?) WHERE true "
+            "ON CONFLICT (participant_id, year_key) "
+            "DO UPDATE SET used_units = unit_ledgers.used_units + excluded.used_units",
+            (json.dumps(ledger_rows),),
+        )
 
 
 def is_sqlite(session: Session) -> bool:
