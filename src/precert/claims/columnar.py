@@ -347,34 +347,40 @@ def _json_string(expr: pl.Expr) -> pl.Expr:
 
 
 class Chunk:
-    """One chunk's decision: the lines decided as columns, and the rest by `batch.Recorder`."""
+    """One chunk's decision, in one transaction: the lines decided as columns (`prepare`, which
+    only reads), and the rest by `batch.Recorder` (`record`, which writes them all)."""
 
-    def __init__(self, lane: Lane, session: Session, rows: pl.DataFrame, now: datetime) -> None:
+    def __init__(self, lane: Lane, rows: pl.DataFrame) -> None:
         self.lane = lane
-        self.session = session
-        self.rows = rows
-        self.now = now
+        self.rows = rows.with_row_index("i")
+        self.aside: set[str] = set()
+        self.decided: pl.DataFrame | None = None
 
-    def decide(self) -> pl.DataFrame:
-        """Decide, record and return the results (`importer.RESULT_COLUMNS`, file order)."""
-        repository.tune_for_batches(self.session)
-        rows = self.rows.with_row_index("i")
-        aside = self._entangled(rows)
+    def prepare(self, session: Session) -> None:
+        """Decide the lines of the participants that one chain of units covers."""
+        rows = self.rows
+        aside = self._entangled(session, rows)
         plain = rows.filter(~pl.col("participant_id").is_in(list(aside)))
-        decided = self._decide_plain(plain) if plain.height else None
+        decided = self._decide_plain(session, plain) if plain.height else None
         if decided is not None:
             chained = decided.filter(pl.col("complex"))["participant_id"].unique().to_list()
             aside |= set(chained)
             decided = decided.filter(~pl.col("complex"))
+        self.aside, self.decided = aside, decided
+
+    def record(self, session: Session, now: datetime) -> pl.DataFrame:
+        """Store the prepared lines, decide and store the rest; return the results
+        (`importer.RESULT_COLUMNS` and units, in file order)."""
+        repository.tune_for_batches(session)
         results = []
-        if decided is not None and decided.height:
-            self._store(decided)
-            results.append(decided.select(_RESULTS))
-        if aside:
-            results.append(self._recorded_aside(rows, aside))
+        if self.decided is not None and self.decided.height:
+            self._store(session, self.decided, now)
+            results.append(self.decided.select(_RESULTS))
+        if self.aside:
+            results.append(self._recorded_aside(session, now))
         return pl.concat(results).sort("source_line")
 
-    def _entangled(self, rows: pl.DataFrame) -> set[str]:
+    def _entangled(self, session: Session, rows: pl.DataFrame) -> set[str]:
         """Participants with a correction, a retry or a repeated line, and those they link."""
         # Sorted, so that the lookups walk the claims' index in order.
         ids = (
@@ -384,7 +390,7 @@ class Chunk:
             .to_list()
         )
         recorded = pl.DataFrame(
-            repository.recorded_lines(self.session, ids),
+            repository.recorded_lines(session, ids),
             schema={"claim_id": pl.String, "line_number": pl.Int64, "participant_id": pl.String},
             orient="row",
         )
@@ -417,12 +423,12 @@ class Chunk:
         )
         return set(linked["participant_id"].unique().to_list())
 
-    def _recorded_aside(self, rows: pl.DataFrame, aside: set[str]) -> pl.DataFrame:
+    def _recorded_aside(self, session: Session, now: datetime) -> pl.DataFrame:
         """Decide the set-aside participants' lines through `batch.Recorder`, in file order."""
-        picked = rows.filter(pl.col("participant_id").is_in(list(aside)))
+        picked = self.rows.filter(pl.col("participant_id").is_in(list(self.aside)))
         lines = [batch.Row._make(r) for r in picked.select(batch.Row._fields).iter_rows()]
-        answers, writes = self.lane.recorder.decide(self.session, lines, self.now)
-        writes.store(self.session)
+        answers, writes = self.lane.recorder.decide(session, lines, now)
+        writes.store(session)
         return pl.DataFrame(
             [
                 (
@@ -442,9 +448,10 @@ class Chunk:
             orient="row",
         )
 
-    def _facts(self, participants: list[str]) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    def _facts(
+        self, session: Session, participants: list[str]
+    ) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
         """The participants' approved pre-certifications, eligibility and ledger rows."""
-        session = self.session
         held = pl.DataFrame(
             repository.held_rows(session, participants),
             schema={
@@ -472,10 +479,10 @@ class Chunk:
         )
         return held, spans, ledgers
 
-    def _decide_plain(self, rows: pl.DataFrame) -> pl.DataFrame:
+    def _decide_plain(self, session: Session, rows: pl.DataFrame) -> pl.DataFrame:
         lane = self.lane
         participants = rows["participant_id"].unique().to_list()
-        held, spans, ledgers = self._facts(participants)
+        held, spans, ledgers = self._facts(session, participants)
         lines = (
             rows.join(lane.day_facts(rows), on="date_of_service", how="left")
             .join(lane.code_facts(rows), on=["date_of_service", "procedure_code"], how="left")
@@ -691,7 +698,7 @@ class Chunk:
             pl.when(covered > 0).then(pl.col("year_key")).alias("year_key"),
         )
 
-    def _store(self, decided: pl.DataFrame) -> None:
+    def _store(self, session: Session, decided: pl.DataFrame, now: datetime) -> None:
         """Insert the lines and add the units they used (one statement per table)."""
         # In participant order: the index on participants grows at fewer places.
         table = decided.sort("i").select(
@@ -703,12 +710,12 @@ class Chunk:
             with _no_collection():  # tuples by the thousand: nothing for the collector to free
                 columns = [column.to_list() for column in part.get_columns()]
                 values = list(zip(*columns, strict=True))
-            repository.insert_originals(self.session, values, self.now)
+            repository.insert_originals(session, values, now)
         drawn = decided.filter(pl.col("covered_units") > 0)
         precerts = drawn.group_by("precert_id").agg(pl.sum("covered_units"))
         ledgers = drawn.group_by("participant_id", "year_key").agg(pl.sum("covered_units"))
         repository.add_used(
-            self.session,
+            session,
             dict(precerts.iter_rows()),
             {(pid, key): n for pid, key, n in ledgers.iter_rows()},
         )
@@ -872,9 +879,7 @@ def import_plain(
         if not clean:
             return False
         chunks = _in_file_order(spill, size) if crossed else _by_bucket(spill, size)
-        for rows in chunks:
-            with transaction(sessions) as session:
-                results = Chunk(lane, session, rows, datetime.now(UTC)).decide()
+        for results in _one_by_one(sessions, lane, chunks):
             _tally(tally, results)
             spill.add("results", results, (pl.col("source_line") - 2) // size)
             if progress is not None:
@@ -883,7 +888,19 @@ def import_plain(
     return True
 
 
+def _one_by_one(
+    sessions: sessionmaker[Session], lane: Lane, chunks: Iterator[pl.DataFrame]
+) -> Iterator[pl.DataFrame]:
+    for rows in chunks:
+        with transaction(sessions) as session:
+            chunk = Chunk(lane, rows)
+            chunk.prepare(session)
+            results = chunk.record(session, datetime.now(UTC))
+        yield results
+
+
 def _by_bucket(spill: Spill, size: int) -> Iterator[pl.DataFrame]:
+    """Each bucket's lines in file order, in chunks of `size`."""
     for bucket in spill.numbers("rows"):
         rows = spill.read("rows", bucket)
         for start in range(0, rows.height, size):

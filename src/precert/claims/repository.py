@@ -288,7 +288,7 @@ def recorded_lines(session: Session, claim_ids: Collection[str]) -> list[tuple[s
     if not claim_ids:
         return []
     sql = "SELECT claim_id, line_number, participant_id FROM claim_lines WHERE claim_id {ids}"
-    return [tuple(row) for row in _by_ids(connection(session), sql, claim_ids)]  # type: ignore[misc]
+    return [(c, n, pid) for c, n, pid in _by_ids(connection(session), sql, claim_ids)]
 
 
 def held_rows(session: Session, participant_ids: Collection[str]) -> list[tuple[Any, ...]]:
