@@ -3,8 +3,10 @@
 Seeds participants with one approved pre-certification each (bulk inserts), writes a CSV of
 claim lines against them, then measures, in one run:
 - reading the file with `csv` alone, and reading and parsing every line (`read_line`);
-- `precert claims import` of the whole file in a child process (wall time, peak memory), and
-  of a tenth of it, so a flat memory shows as the same peak;
+- `precert claims import` of a tenth of the file first (so some pre-certifications are partly
+  used), then of the whole file in a child process (wall time, peak memory), then of a quarter
+  of it (on SQLite one full chunk of the columnar lane, which a tenth is not), so a flat memory
+  shows as the same peak;
 - the per-line latency of `POST /api/v1/claims/check` at N concurrent clients.
 """
 
@@ -53,6 +55,8 @@ class ClaimsResult:
     peak_rss_mb: float
     small_lines: int
     small_peak_rss_mb: float
+    quarter_lines: int
+    quarter_peak_rss_mb: float
     outcome_line: str
     check: LoadResult | None
 
@@ -265,13 +269,16 @@ def run_claims(
     name: str, url: str, workdir: Path, *, lines: int, participants: int, clients: int
 ) -> ClaimsResult:
     npis, token = seed(url, participants)
-    small = max(lines // 10, 1)
+    small, quarter = max(lines // 10, 1), max(lines // 4, 1)
     big_file, small_file = workdir / "claims.csv", workdir / "claims-small.csv"
+    quarter_file = workdir / "claims-quarter.csv"
     write_lines(big_file, lines, participants, npis)
     write_lines(small_file, small, participants, npis, prefix="SC")
+    write_lines(quarter_file, quarter, participants, npis, prefix="QC")
     csv_rate, parse_rate = read_rates(big_file)
     _, small_rss, _ = run_import(url, small_file, workdir)
     seconds, rss, summary = run_import(url, big_file, workdir)
+    _, quarter_rss, _ = run_import(url, quarter_file, workdir)
     check = run_check_latency(url, workdir, token, big_file, clients)
     return ClaimsResult(
         name,
@@ -284,6 +291,8 @@ def run_claims(
         rss,
         small,
         small_rss,
+        quarter,
+        quarter_rss,
         summary,
         check,
     )

@@ -101,7 +101,7 @@ def main(argv: list[str] | None = None) -> int:
         if not args.no_claims:
             print(
                 f"{name}: claims: seeding {args.claims_participants:,} participants, importing "
-                f"{args.claims_lines:,} lines (and a tenth of that), then /claims/check ...",
+                f"{args.claims_lines:,} lines (with a tenth and a quarter), then /claims/check ...",
                 flush=True,
             )
             with tempfile.TemporaryDirectory(prefix=f"precert-claims-{name}-") as tmp:
@@ -246,6 +246,7 @@ def claims_report(results: list[ClaimsResult], clients: int) -> str:
             f"{r.import_seconds:.1f} s  (target < {target:.0f} s  "
             f"{_verdict(r.import_seconds < target)})  ratio to parse {r.ratio:.1%}",
             f"    peak memory                 {r.peak_rss_mb:>9,.0f} MB for {r.lines:,} lines, "
+            f"{r.quarter_peak_rss_mb:,.0f} MB for {r.quarter_lines:,}, "
             f"{r.small_peak_rss_mb:,.0f} MB for {r.small_lines:,}",
             f"    {r.outcome_line}",
         ]

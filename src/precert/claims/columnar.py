@@ -650,20 +650,6 @@ class Chunk:
                 },
             ),
         ]
-        codes = [pl.when(when).then(pl.lit(reason.name)) for when, reason, _ in found]
-        messages = [
-            pl.when(when).then(_message(reason, **values)) for when, reason, values in found
-        ]
-        stored = [
-            pl.when(when).then(
-                pl.concat_str(
-                    pl.lit(f'{{"code": "{reason.name}", "message": "'),
-                    _json_string(_message(reason, **values)),
-                    pl.lit('"}'),
-                )
-            )
-            for when, reason, values in found
-        ]
         covered = pl.col("covered_units")
         in_full = draws & (covered == pl.col("units"))  # a line with no finding
         clean = lines.filter(in_full).with_columns(
@@ -673,20 +659,54 @@ class Chunk:
         )
         rest = lines.filter(~in_full)
         distinct = rest["codes"].drop_nulls().unique().to_list()
-        rest = rest.with_columns(
-            pl.col("codes")
-            .replace_strict(
-                distinct, [_authorized(c) for c in distinct], default=None, return_dtype=pl.String
+        # Each finding's message once (null where the line has not that finding), then the
+        # codes, the messages and the stored JSON list from those.
+        said = [f"_said_{n}" for n in range(len(found))]
+        rest = (
+            rest.with_columns(
+                pl.col("codes")
+                .replace_strict(
+                    distinct,
+                    [_authorized(c) for c in distinct],
+                    default=None,
+                    return_dtype=pl.String,
+                )
+                .alias("authorized_list")
             )
-            .alias("authorized_list")
-        ).with_columns(
-            pl.concat_list(codes).list.drop_nulls().list.join(" ").alias("reason_codes"),
-            pl.concat_list(messages).list.drop_nulls().list.join(" | ").alias("reasons"),
-            pl.format("[{}]", pl.concat_list(stored).list.drop_nulls().list.join(", ")).alias(
-                "stored_reasons"
-            ),
+            .with_columns(
+                pl.when(when).then(_message(reason, **values)).alias(name)
+                for (when, reason, values), name in zip(found, said, strict=True)
+            )
+            .with_columns(
+                pl.concat_str(
+                    [
+                        pl.when(pl.col(name).is_not_null()).then(pl.lit(reason.name))
+                        for (_, reason, _), name in zip(found, said, strict=True)
+                    ],
+                    separator=" ",
+                    ignore_nulls=True,
+                ).alias("reason_codes"),
+                pl.concat_str(said, separator=" | ", ignore_nulls=True).alias("reasons"),
+                pl.concat_str(
+                    pl.lit("["),
+                    pl.concat_str(
+                        [
+                            pl.concat_str(
+                                pl.lit(f'{{"code": "{reason.name}", "message": "'),
+                                _json_string(pl.col(name)),
+                                pl.lit('"}'),
+                            )
+                            for (_, reason, _), name in zip(found, said, strict=True)
+                        ],
+                        separator=", ",
+                        ignore_nulls=True,
+                    ),
+                    pl.lit("]"),
+                ).alias("stored_reasons"),
+            )
+            .drop("authorized_list", *said)
         )
-        return pl.concat([clean, rest.drop("authorized_list")]).with_columns(
+        return pl.concat([clean, rest]).with_columns(
             pl.when(covered == 0)
             .then(pl.lit(Outcome.NOT_COVERED.value))
             .when(covered < pl.col("units"))
@@ -700,8 +720,7 @@ class Chunk:
 
     def _store(self, session: Session, decided: pl.DataFrame, now: datetime) -> None:
         """Insert the lines and add the units they used (one statement per table)."""
-        # In participant order: the index on participants grows at fewer places.
-        table = decided.sort("i").select(
+        table = decided.sort("i").select(  # in file order
             pl.col("stored_reasons").alias(name) if name == "reasons" else pl.col(name)
             for name in repository.ORIGINAL_COLUMNS
         )

@@ -135,7 +135,7 @@ def tune_for_batches(session: Session) -> None:
     pages back after every chunk: the importer writes them back once, at the end."""
     conn = connection(session)
     if conn.dialect.name == "sqlite":
-        conn.exec_driver_sql("PRAGMA cache_size=-65536")
+        conn.exec_driver_sql("PRAGMA cache_size=-262144")
         conn.exec_driver_sql("PRAGMA wal_autocheckpoint=250000")
 
 
