@@ -130,7 +130,7 @@ def int_array(values: Iterable[int]) -> str:
 
 
 def tune_for_batches(session: Session) -> None:
-    """On SQLite, let a batch's transactions keep more pages in memory (a fixed 64 MiB cache:
+    """On SQLite, let a batch's transactions keep more pages in memory (a fixed 256 MiB cache:
     memory stays flat), and leave the WAL to grow (on disk) rather than write the same index
     pages back after every chunk: the importer writes them back once, at the end."""
     conn = connection(session)
