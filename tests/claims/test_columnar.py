@@ -275,3 +275,21 @@ def test_a_file_the_lane_takes_reports_every_bad_row_and_records_nothing(
     assert "line 11: participant_id: no MO HealthNet participant has ID 99999999" in result.output
     assert claims.count() == 0
     assert lane == []
+
+
+@pytest.mark.parametrize("where", ["header", "row"])
+def test_a_file_that_is_not_utf8_is_a_clear_error_not_a_trace(
+    claims: Claims, importer: Importer, lane: list[int], where: str
+) -> None:
+    _cast(claims)
+    path = importer.file("latin.csv", _lines(claims, random.Random(5), 10, "U"))
+    data = path.read_bytes()
+    at = data.index(b"units") if where == "header" else data.rindex(b"M54")
+    path.write_bytes(data[:at] + b"\xe9" + data[at:])
+
+    result = importer(path, expect=1)
+
+    assert "cannot read the file" in result.output
+    assert "Traceback" not in result.output
+    assert claims.count() == 0
+    assert lane == []

@@ -884,7 +884,10 @@ def import_plain(
     bucket, not once per chunk of the file. Participants are independent unless a line links
     two of them; then the chunks are decided in file order.
     """
-    layout = Layout(path)
+    try:
+        layout = Layout(path)
+    except (UnicodeDecodeError, csv.Error):  # the general path says what is wrong
+        return False
     lane = Lane(policies)
     size = chunk or CHUNK
     if lane.rolling or not layout.is_plain():
