@@ -293,3 +293,27 @@ def test_a_file_that_is_not_utf8_is_a_clear_error_not_a_trace(
     assert "Traceback" not in result.output
     assert claims.count() == 0
     assert lane == []
+
+
+@pytest.mark.parametrize("chunk", ["23", None])
+def test_a_file_read_in_many_blocks_and_sorted_by_participant_gets_the_engines_answers(
+    claims: Claims,
+    importer: Importer,
+    lane: list[int],
+    monkeypatch: pytest.MonkeyPatch,
+    chunk: str | None,
+) -> None:
+    """Blocks of 1,500 bytes cut lines anywhere; a file sorted by participant puts most lines
+    outside the buckets drawn from its first block (a bucket is read a block at a time)."""
+    monkeypatch.setattr(columnar, "BLOCK", 1500)
+    _cast(claims)
+    lines = sorted(_lines(claims, random.Random(21), 200, "S"), key=lambda x: x["participant_id"])
+    expected = _engine_answers(claims, lines)
+    path = importer.file("sorted.csv", lines)
+    assert path.stat().st_size > 10 * 1500
+
+    importer(path, *(["--chunk", chunk] if chunk else []))
+
+    assert _got(importer, path) == expected
+    if _sqlite(claims):
+        assert sum(lane) > len(lines) // 2

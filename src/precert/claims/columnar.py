@@ -229,6 +229,7 @@ class Spill:
     def __init__(self, folder: Path, buckets: int) -> None:
         self.folder = folder
         self.buckets = buckets
+        self.bounds: list[int] = []
         self.blocks = 0
         self.files: dict[tuple[str, int], list[tuple[int, Path]]] = {}
 
@@ -243,6 +244,11 @@ class Spill:
             path = self.folder / f"{kind}-{bucket}-{len(found)}.arrow"
             part.write_ipc(path)
             found.append((block, path))
+
+    def each(self, kind: str, bucket: int) -> Iterator[pl.DataFrame]:
+        """The rows of a bucket, a file (a block of the file) at a time."""
+        for _, path in self.files[(kind, bucket)]:
+            yield pl.read_ipc(path)
 
     def read(self, kind: str, bucket: int) -> pl.DataFrame:
         """The rows of a bucket, in the order they were added."""
@@ -263,8 +269,21 @@ class Spill:
         return sorted(bucket for k, bucket in self.files if k == kind)
 
 
-def _participant_bucket(buckets: int) -> pl.Expr:
-    return pl.col("participant_id").cast(pl.Int64) % buckets
+def _participant_bucket(bounds: list[int]) -> pl.Expr:
+    """A participant's bucket: a range of IDs (`bounds` are the first ID of each but the first),
+    so that a bucket's lines go into one part of the index of claim lines by participant."""
+    if not bounds:
+        return pl.lit(0, pl.Int64)
+    ids = pl.col("participant_id").cast(pl.Int64)
+    return pl.lit(pl.Series(bounds, dtype=pl.Int64)).search_sorted(ids, side="right")
+
+
+def _bounds(frame: pl.DataFrame, buckets: int) -> list[int]:
+    """Ranges of participant IDs holding about as many lines each, as the first block has
+    them (later blocks may fill the ranges unevenly: a bucket is read a block at a time)."""
+    ids = frame["participant_id"].cast(pl.Int64)
+    found = {ids.quantile(n / buckets, "lower") for n in range(1, buckets)}
+    return sorted(int(bound) for bound in found if bound is not None)
 
 
 def _claim_bucket(buckets: int) -> pl.Expr:
@@ -300,7 +319,9 @@ def check(
         )
         for original, line, source_line, participant in fixes.iter_rows():
             corrections.setdefault((original, line), (source_line, set()))[1].add(participant)
-        spill.add("rows", frame, _participant_bucket(spill.buckets), block)
+        if block == 0:
+            spill.bounds = _bounds(frame, spill.buckets)
+        spill.add("rows", frame, _participant_bucket(spill.bounds), block)
         spill.blocks = block + 1
         keys = frame.select("claim_id", "line_number", "participant_id")
         spill.add("keys", keys, _claim_bucket(spill.buckets))
@@ -922,11 +943,11 @@ def _one_by_one(
 
 
 def _by_bucket(spill: Spill, size: int) -> Iterator[pl.DataFrame]:
-    """Each bucket's lines in file order, in chunks of `size`."""
+    """Each bucket's lines in file order, in chunks of at most `size` (a block at a time)."""
     for bucket in spill.numbers("rows"):
-        rows = spill.read("rows", bucket)
-        for start in range(0, rows.height, size):
-            yield rows.slice(start, size)
+        for rows in spill.each("rows", bucket):
+            for start in range(0, rows.height, size):
+                yield rows.slice(start, size)
 
 
 def _in_file_order(spill: Spill, size: int) -> Iterator[pl.DataFrame]:
