@@ -914,7 +914,8 @@ def import_plain(
     if lane.rolling or not layout.is_plain():
         return False
     with tempfile.TemporaryDirectory(prefix="precert-claims-") as folder:
-        spill = Spill(Path(folder), max(1, -(-layout.estimated_lines() // size)))
+        # Buckets of about four fifths of a chunk, so that most fit in one.
+        spill = Spill(Path(folder), max(1, -(-layout.estimated_lines() * 5 // (size * 4))))
         try:
             clean, total, crossed = check(layout, sessions, lane.values, spill)
         except NotPlain:
@@ -943,11 +944,24 @@ def _one_by_one(
 
 
 def _by_bucket(spill: Spill, size: int) -> Iterator[pl.DataFrame]:
-    """Each bucket's lines in file order, in chunks of at most `size` (a block at a time)."""
+    """Each bucket's lines in file order, in chunks of at most `size` (whole blocks of a bucket
+    while they fit: a participant's facts are then read once per bucket)."""
     for bucket in spill.numbers("rows"):
+        waiting: list[pl.DataFrame] = []
+        count = 0
         for rows in spill.each("rows", bucket):
-            for start in range(0, rows.height, size):
-                yield rows.slice(start, size)
+            if waiting and count + rows.height > size:
+                yield from _slices(pl.concat(waiting), size)
+                waiting, count = [], 0
+            waiting.append(rows)
+            count += rows.height
+        if waiting:
+            yield from _slices(pl.concat(waiting), size)
+
+
+def _slices(rows: pl.DataFrame, size: int) -> Iterator[pl.DataFrame]:
+    for start in range(0, rows.height, size):
+        yield rows.slice(start, size)
 
 
 def _in_file_order(spill: Spill, size: int) -> Iterator[pl.DataFrame]:
@@ -956,9 +970,7 @@ def _in_file_order(spill: Spill, size: int) -> Iterator[pl.DataFrame]:
         rows = spill.read_block("rows", block)
         if rows is None:
             continue
-        rows = rows.sort("source_line")
-        for start in range(0, rows.height, size):
-            yield rows.slice(start, size)
+        yield from _slices(rows.sort("source_line"), size)
 
 
 def _write_results(out: Path, spill: Spill) -> None:
