@@ -67,7 +67,8 @@ class Layout:
         self.header_bytes = 0
 
     def is_plain(self) -> bool:
-        """Whether `csv` and a split on commas read the file alike (and all columns are there)."""
+        """Whether the header is plain and names every column, and lines follow it (`blocks`
+        checks the lines as it reads them)."""
         needed = [i for name, i in zip(FIELDS, self.where, strict=True) if name not in _OPTIONAL]
         if None in needed or self.width == 0:
             return False
@@ -76,17 +77,7 @@ class Layout:
             self.header_bytes = len(first)
             if not handle.read(1):
                 return False  # no lines: the general path says so
-            handle.seek(self.header_bytes)
-            last = b"\n"
-            while block := handle.read(BLOCK):
-                if b'"' in block or b"\n\n" in block or b"\n\r\n" in block or b"\x00" in block:
-                    return False
-                if block.count(b"\r") != block.count(b"\r\n"):
-                    return False  # a lone CR (or a CRLF cut by the block: left to `csv`)
-                if last == b"\n" and block[:1] in (b"\n", b"\r"):
-                    return False
-                last = block[-1:]
-        return b'"' not in first and b"\r" not in first.rstrip(b"\r\n")
+        return _plain(first.rstrip(b"\r\n") + b"\n")
 
     def estimated_lines(self) -> int:
         """The file's lines, estimated from the first megabyte."""
@@ -114,7 +105,7 @@ class Layout:
                 else:
                     rest, chunk = chunk, b""
                 if chunk:
-                    raw = _read(chunk, names)
+                    raw = _read(chunk, names) if _plain(chunk) else None
                     commas = chunk.count(b",")
                     if raw is None or commas != (self.width - 1) * raw.height:
                         raise NotPlain
@@ -128,6 +119,19 @@ class Layout:
                     line += raw.height
                 if not data:
                     return
+
+
+def _plain(lines: bytes) -> bool:
+    """Whether whole lines (each ending in a newline) read alike by `csv` and by a split on
+    commas: no quotes, no blank lines, no lone carriage returns, no NULs."""
+    return not (
+        b'"' in lines
+        or b"\x00" in lines
+        or lines.startswith((b"\n", b"\r\n"))
+        or b"\n\n" in lines
+        or b"\n\r\n" in lines
+        or lines.count(b"\r") != lines.count(b"\r\n")
+    )
 
 
 class NotPlain(Exception):
@@ -403,25 +407,20 @@ class Chunk:
 
     def _entangled(self, session: Session, rows: pl.DataFrame) -> set[str]:
         """Participants with a correction, a retry or a repeated line, and those they link."""
-        # Sorted, so that the lookups walk the claims' index in order.
-        ids = (
-            pl.concat([rows["claim_id"], rows["original_claim_id"].drop_nulls()])
-            .unique()
-            .sort()
-            .to_list()
-        )
+        ids = pl.concat([rows["claim_id"], rows["original_claim_id"].drop_nulls()]).unique()
+        found = repository.recorded_between(session, str(ids.min()), str(ids.max()), ids.len())
+        if found is None:  # sorted, so that the lookups walk the claims' index in order
+            found = repository.recorded_lines(session, ids.sort().to_list())
         recorded = pl.DataFrame(
-            repository.recorded_lines(session, ids),
+            found,
             schema={"claim_id": pl.String, "line_number": pl.Int64, "participant_id": pl.String},
             orient="row",
-        )
+        ).filter(pl.col("claim_id").is_in(ids.implode()))
         keyed = rows.select("claim_id", "line_number", "participant_id", "original_claim_id")
+        repeated = keyed.select("claim_id", "line_number").is_duplicated()
         special = pl.concat(
             [
-                keyed.filter(
-                    pl.col("original_claim_id").is_not_null()
-                    | pl.struct("claim_id", "line_number").is_duplicated()
-                ),
+                keyed.filter(pl.col("original_claim_id").is_not_null() | repeated),
                 keyed.join(recorded, on=["claim_id", "line_number"], how="semi"),
             ]
         )

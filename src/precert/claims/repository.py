@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Connection, Table, bindparam, func, select
+from sqlalchemy import ColumnElement, Connection, Table, bindparam, func, select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
@@ -289,6 +289,24 @@ def recorded_lines(session: Session, claim_ids: Collection[str]) -> list[tuple[s
         return []
     sql = "SELECT claim_id, line_number, participant_id FROM claim_lines WHERE claim_id {ids}"
     return [(c, n, pid) for c, n, pid in _by_ids(connection(session), sql, claim_ids)]
+
+
+def recorded_between(
+    session: Session, low: str, high: str, most: int
+) -> list[tuple[str, int, str]] | None:
+    """The recorded lines whose claim IDs lie between `low` and `high`, as `recorded_lines`
+    gives them; None when there are more than `most` (then look the IDs up one by one).
+
+    A batch's claim IDs mostly come after those on record (claims systems number them in
+    order), so the range of a chunk's IDs usually holds none."""
+    conn = connection(session)
+    between = "FROM claim_lines WHERE claim_id BETWEEN :low AND :high"
+    bounds = {"low": low, "high": high}
+    counted = f"SELECT count(*) FROM (SELECT 1 {between} LIMIT {int(most) + 1})"
+    if conn.execute(text(counted), bounds).scalar_one() > most:
+        return None
+    found = conn.execute(text(f"SELECT claim_id, line_number, participant_id {between}"), bounds)
+    return [(c, n, pid) for c, n, pid in found]
 
 
 def held_rows(session: Session, participant_ids: Collection[str]) -> list[tuple[Any, ...]]:
