@@ -408,7 +408,10 @@ class Chunk:
     def _entangled(self, session: Session, rows: pl.DataFrame) -> set[str]:
         """Participants with a correction, a retry or a repeated line, and those they link."""
         ids = pl.concat([rows["claim_id"], rows["original_claim_id"].drop_nulls()]).unique()
-        found = repository.recorded_between(session, str(ids.min()), str(ids.max()), ids.len())
+        # Read by range only when the range holds few lines (a tenth of the chunk's IDs):
+        # else each ID is looked up.
+        low, high = str(ids.min()), str(ids.max())
+        found = repository.recorded_between(session, low, high, ids.len() // 10)
         if found is None:  # sorted, so that the lookups walk the claims' index in order
             found = repository.recorded_lines(session, ids.sort().to_list())
         recorded = pl.DataFrame(
