@@ -177,7 +177,10 @@ def known_participants(session: Session, participant_ids: Collection[str]) -> se
     if not participant_ids:
         return set()
     sql = "SELECT participant_id FROM participants WHERE participant_id {ids}"
-    return {pid for (pid,) in _by_ids(connection(session), sql, participant_ids)}
+    found = _of_participants(
+        connection(session), sql, participant_ids, position=0, table="participants"
+    )
+    return {pid for (pid,) in found}
 
 
 def eligibility(session: Session, participant_ids: Collection[str]) -> dict[str, list[Span]]:
@@ -302,7 +305,7 @@ def recorded_between(
     conn = connection(session)
     between = "FROM claim_lines WHERE claim_id BETWEEN :low AND :high"
     bounds = {"low": low, "high": high}
-    counted = f"SELECT count(*) FROM (SELECT 1 {between} LIMIT {int(most) + 1})"
+    counted = f"SELECT count(*) FROM (SELECT 1 {between} LIMIT {int(most) + 1}) AS found"
     if conn.execute(text(counted), bounds).scalar_one() > most:
         return None
     found = conn.execute(text(f"SELECT claim_id, line_number, participant_id {between}"), bounds)
@@ -333,7 +336,7 @@ def _of_participants(
     most = 2 * len(participant_ids)
     counted = (
         f"SELECT count(*) FROM (SELECT 1 FROM {table} "
-        f"WHERE participant_id BETWEEN :low AND :high LIMIT {most + 1})"
+        f"WHERE participant_id BETWEEN :low AND :high LIMIT {most + 1}) AS found"
     )
     if conn.execute(text(counted), {"low": low, "high": high}).scalar_one() > most:
         return _by_ids(conn, sql, participant_ids)
