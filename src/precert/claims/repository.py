@@ -313,12 +313,13 @@ def recorded_between(
 
 
 def held_rows(session: Session, participant_ids: Collection[str]) -> list[tuple[Any, ...]]:
-    """`held`'s pre-certifications as (id, participant, therapy, provider NPI, codes JSON,
-    start, end, approved units, used units)."""
+    """`held`'s pre-certifications (on SQLite: the lane's) as (id, participant, therapy,
+    provider NPI, codes JSON, start, end, approved units, used units)."""
     sql = (
         "SELECT id, participant_id, therapy, provider_npi, procedure_codes, start_date, "
         "end_date, COALESCE(approved_units, 0), COALESCE(used_units, 0) FROM precerts "
-        f"WHERE status IN ({_HOLDING_SQL}) AND end_date IS NOT NULL "
+        # `+status`: SQLite then reads the participants' index, not the one by status.
+        f"WHERE +status IN ({_HOLDING_SQL}) AND end_date IS NOT NULL "
         "AND provider_npi IS NOT NULL AND participant_id {ids}"
     )
     return _of_participants(connection(session), sql, participant_ids, position=1, table="precerts")
@@ -332,17 +333,28 @@ def _of_participants(
     participants (the SQLite lane decides ranges of participants), else looked up one by one."""
     if not participant_ids:
         return []
-    low, high = min(participant_ids), max(participant_ids)
+    bounds = (min(participant_ids), max(participant_ids))
     most = 2 * len(participant_ids)
+    mark = "%s" if conn.dialect.name == "postgresql" else "?"
+    between = f"BETWEEN {mark} AND {mark}"
     counted = (
         f"SELECT count(*) FROM (SELECT 1 FROM {table} "
-        f"WHERE participant_id BETWEEN :low AND :high LIMIT {most + 1}) AS found"
+        f"WHERE participant_id {between} LIMIT {most + 1}) AS found"
     )
-    if conn.execute(text(counted), {"low": low, "high": high}).scalar_one() > most:
-        return _by_ids(conn, sql, participant_ids)
+    raw = conn.connection.driver_connection  # the same connection, so the same transaction
+    assert raw is not None
+    cursor = raw.cursor()
+    try:
+        with _driver_errors(conn, counted):
+            cursor.execute(counted, bounds)
+            if cursor.fetchone()[0] > most:
+                return _by_ids(conn, sql, participant_ids)
+            cursor.execute(sql.format(ids=between), bounds)
+            rows = cursor.fetchall()
+    finally:
+        cursor.close()
     wanted = set(participant_ids)
-    found = conn.execute(text(sql.format(ids="BETWEEN :low AND :high")), {"low": low, "high": high})
-    return [tuple(row) for row in found if row[position] in wanted]
+    return [row for row in rows if row[position] in wanted]
 
 
 def eligibility_rows(session: Session, participant_ids: Collection[str]) -> list[tuple[Any, ...]]:
