@@ -317,3 +317,87 @@ def test_a_file_read_in_many_blocks_and_sorted_by_participant_gets_the_engines_a
     assert _got(importer, path) == expected
     if _sqlite(claims):
         assert sum(lane) > len(lines) // 2
+
+
+def test_lines_on_record_before_the_import_keep_their_first_answers(
+    claims: Claims, importer: Importer, lane: list[int]
+) -> None:
+    """Lines sent again in a later file keep their first answers and use no more units: pass 1
+    finds them on record, and their participants go to the recorder."""
+    _cast(claims)
+    first = _lines(claims, random.Random(31), 120, "R")
+    importer(importer.file("first.csv", first))
+    new = _lines(claims, random.Random(32), 120, "N")
+    again = [dict(line) for line in first if line["participant_id"] in (B, C)]
+    lines = new[:60] + again + new[60:]
+    expected = _engine_answers(claims, lines)
+    decided_before = sum(lane)
+    path = importer.file("second.csv", lines)
+
+    importer(path, "--chunk", "50")
+
+    assert _got(importer, path) == expected
+    if _sqlite(claims):  # never the lines sent again; all but B's, C's, G's and H's always
+        aside = sum(1 for line in lines if line["participant_id"] in (B, C, G, H))
+        assert again and len(lines) - aside <= sum(lane) - decided_before
+        assert sum(lane) - decided_before <= len(lines) - len(again)
+
+
+def test_a_line_recorded_by_someone_else_during_the_import_keeps_that_answer(
+    claims: Claims, importer: Importer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Between pass 1 and the recording, the claims system posts one of the file's lines: the
+    chunk that holds it fails to insert it, is decided again looking every line up, and the
+    line gets the answer already given."""
+    _cast(claims)
+    lines = _lines(claims, random.Random(41), 80, "I")
+    posted = {k: v for k, v in lines[17].items() if k not in ("frequency", "original_claim_id")}
+    posted["diagnosis_codes"] = posted["diagnosis_codes"].split()
+    expected = _engine_answers(claims, [lines[17], *lines])[1:]
+    check, decided = columnar.check, columnar._decided
+    flags: list[bool] = []
+
+    def check_then_post(*args: Any) -> Any:
+        found = check(*args)
+        claims.record(posted)
+        return found
+
+    def deciding(*args: Any, exact: bool) -> Any:
+        flags.append(exact)
+        return decided(*args, exact=exact)
+
+    monkeypatch.setattr(columnar, "check", check_then_post)
+    monkeypatch.setattr(columnar, "_decided", deciding)
+    path = importer.file("during.csv", lines)
+
+    importer(path)
+
+    assert _got(importer, path) == expected
+    if _sqlite(claims):
+        assert flags == [False, True]  # one chunk, decided again
+
+
+def test_a_file_that_sends_a_line_twice_looks_every_line_up(
+    claims: Claims, importer: Importer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A line sent twice in one file (a retry of a line its own earlier chunk records) is
+    looked up in every chunk, rather than found by a failed insert."""
+    _cast(claims)
+    lines = _lines(claims, random.Random(51), 120, "T")
+    lines.append(dict(lines[3]))
+    expected = _engine_answers(claims, lines)
+    decided = columnar._decided
+    flags: list[bool] = []
+
+    def deciding(*args: Any, exact: bool) -> Any:
+        flags.append(exact)
+        return decided(*args, exact=exact)
+
+    monkeypatch.setattr(columnar, "_decided", deciding)
+    path = importer.file("twice.csv", lines)
+
+    importer(path, "--chunk", "20")
+
+    assert _got(importer, path) == expected
+    if _sqlite(claims):
+        assert len(flags) > 1 and all(flags)

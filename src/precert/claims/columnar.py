@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 import polars as pl
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from precert.claims import batch, repository
@@ -296,9 +297,10 @@ def _claim_bucket(buckets: int) -> pl.Expr:
 
 def check(
     layout: Layout, sessions: sessionmaker[Session], values: Values, spill: Spill
-) -> tuple[bool, int, bool]:
-    """Return whether the whole file is clean for this lane, its number of lines, and whether
-    two participants are linked (a line corrected, or sent again, under another's ID)."""
+) -> tuple[bool, int, bool, bool]:
+    """Return whether the whole file is clean for this lane, its number of lines, whether two
+    participants are linked (a line corrected, or sent again, under another's ID), and whether
+    a line comes twice. Each line notes whether it is on record already (`on_record`)."""
     from precert.claims.importer import _originals  # the general path's own check
 
     known: set[str] = set()
@@ -307,17 +309,18 @@ def check(
     for block, (first, raw) in enumerate(layout.blocks()):
         frame = values.checked(first, raw)
         if frame is None:
-            return False, count, False
+            return False, count, False, False
         count += frame.height
         ids = set(frame["participant_id"].unique().to_list()) - known
         if ids:
             with transaction(sessions, write=False) as session:
                 found = repository.known_participants(session, ids)
             if found != ids:
-                return False, count, False
+                return False, count, False, False
             if len(known) > 2_000_000:
                 known.clear()
             known |= found
+        frame = frame.with_columns(_on_record(sessions, frame).alias("on_record"))
         fixes = frame.filter(pl.col("original_claim_id").is_not_null()).select(
             "original_claim_id", "line_number", "source_line", "participant_id"
         )
@@ -330,21 +333,45 @@ def check(
         keys = frame.select("claim_id", "line_number", "participant_id")
         spill.add("keys", keys, _claim_bucket(spill.buckets))
     missing, crossed = _originals(layout.path, sessions, corrections)
-    return not missing, count, crossed or _repeated_across(spill)
+    across, twice = _repeated(spill)
+    return not missing, count, crossed or across, twice
 
 
-def _repeated_across(spill: Spill) -> bool:
-    """Whether a (claim_id, line_number) comes twice under different participants."""
+def _repeated(spill: Spill) -> tuple[bool, bool]:
+    """Whether a (claim_id, line_number) comes twice under different participants, and whether
+    one comes twice at all."""
+    twice = False
     for bucket in spill.numbers("keys"):
-        keys = spill.read("keys", bucket)
-        if (
-            keys.group_by("claim_id", "line_number")
-            .agg(pl.n_unique("participant_id"))
-            .select((pl.col("participant_id") > 1).any())
-            .item()
-        ):
-            return True
-    return False
+        counted = (
+            spill.read("keys", bucket)
+            .group_by("claim_id", "line_number")
+            .agg(pl.len().alias("lines"), pl.n_unique("participant_id").alias("participants"))
+        )
+        if (counted["participants"] > 1).any():
+            return True, True
+        twice = twice or bool((counted["lines"] > 1).any())
+    return False, twice
+
+
+def _keys(frame: pl.DataFrame) -> pl.Expr:
+    return pl.concat_str(pl.col("claim_id"), pl.lit("|"), pl.col("line_number").cast(pl.String))
+
+
+def _on_record(sessions: sessionmaker[Session], frame: pl.DataFrame) -> pl.Series:
+    """Which of these lines are on record (before this import records any)."""
+    ids = frame["claim_id"].unique()
+    with transaction(sessions, write=False) as session:
+        found = repository.recorded_between(
+            session, str(ids.min()), str(ids.max()), ids.len() // 10
+        )
+        if found is None:  # sorted, so that the lookups walk the claims' index in order
+            found = repository.recorded_lines(session, ids.sort().to_list())
+    recorded = pl.DataFrame(
+        found,
+        schema={"claim_id": pl.String, "line_number": pl.Int64, "participant_id": pl.String},
+        orient="row",
+    ).select(_keys(frame).alias("key"))["key"]
+    return frame.select(_keys(frame).is_in(recorded.implode())).to_series()
 
 
 # Pass 2: deciding and recording a chunk.
@@ -381,10 +408,14 @@ class Chunk:
         self.aside: set[str] = set()
         self.decided: pl.DataFrame | None = None
 
-    def prepare(self, session: Session) -> None:
-        """Decide the lines of the participants that one chain of units covers."""
+    def prepare(self, session: Session, *, exact: bool) -> None:
+        """Decide the lines of the participants that one chain of units covers.
+
+        Unless `exact`, the lines on record are those pass 1 found (`on_record`): right when
+        no line of the file links two participants or comes twice, and no one else records
+        one of its lines meanwhile (the insert then fails, and the chunk is decided again)."""
         rows = self.rows
-        aside = self._entangled(session, rows)
+        aside = self._entangled(session, rows) if exact else self._flagged(rows)
         plain = rows.filter(~pl.col("participant_id").is_in(list(aside)))
         decided = self._decide_plain(session, plain) if plain.height else None
         if decided is not None:
@@ -404,6 +435,14 @@ class Chunk:
         if self.aside:
             results.append(self._recorded_aside(session, now))
         return pl.concat(results).sort("source_line")
+
+    def _flagged(self, rows: pl.DataFrame) -> set[str]:
+        """Participants with a correction, or a line on record before the import."""
+        repeated = rows.select("claim_id", "line_number").is_duplicated()
+        special = rows.filter(
+            pl.col("original_claim_id").is_not_null() | pl.col("on_record") | repeated
+        )
+        return set(special["participant_id"].unique().to_list())
 
     def _entangled(self, session: Session, rows: pl.DataFrame) -> set[str]:
         """Participants with a correction, a retry or a repeated line, and those they link."""
@@ -919,13 +958,13 @@ def import_plain(
         # Buckets of about four fifths of a chunk, so that most fit in one.
         spill = Spill(Path(folder), max(1, -(-layout.estimated_lines() * 5 // (size * 4))))
         try:
-            clean, total, crossed = check(layout, sessions, lane.values, spill)
+            clean, total, crossed, twice = check(layout, sessions, lane.values, spill)
         except NotPlain:
             return False
         if not clean:
             return False
         chunks = _in_file_order(spill, size) if crossed else _by_bucket(spill, size)
-        for results in _one_by_one(sessions, lane, chunks):
+        for results in _one_by_one(sessions, lane, chunks, exact=crossed or twice):
             _tally(tally, results)
             spill.add("results", results, (pl.col("source_line") - 2) // size)
             if progress is not None:
@@ -935,14 +974,25 @@ def import_plain(
 
 
 def _one_by_one(
-    sessions: sessionmaker[Session], lane: Lane, chunks: Iterator[pl.DataFrame]
+    sessions: sessionmaker[Session], lane: Lane, chunks: Iterator[pl.DataFrame], *, exact: bool
 ) -> Iterator[pl.DataFrame]:
     for rows in chunks:
-        with transaction(sessions) as session:
-            chunk = Chunk(lane, rows)
-            chunk.prepare(session)
-            results = chunk.record(session, datetime.now(UTC))
-        yield results
+        try:
+            yield _decided(sessions, lane, rows, exact=exact)
+        except IntegrityError:
+            if exact:
+                raise
+            # Someone recorded one of these lines since pass 1: look every line up.
+            yield _decided(sessions, lane, rows, exact=True)
+
+
+def _decided(
+    sessions: sessionmaker[Session], lane: Lane, rows: pl.DataFrame, *, exact: bool
+) -> pl.DataFrame:
+    with transaction(sessions) as session:
+        chunk = Chunk(lane, rows)
+        chunk.prepare(session, exact=exact)
+        return chunk.record(session, datetime.now(UTC))
 
 
 def _by_bucket(spill: Spill, size: int) -> Iterator[pl.DataFrame]:
