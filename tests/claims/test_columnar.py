@@ -401,3 +401,43 @@ def test_a_file_that_sends_a_line_twice_looks_every_line_up(
     assert _got(importer, path) == expected
     if _sqlite(claims):
         assert len(flags) > 1 and all(flags)
+
+
+def test_a_database_error_while_recording_is_a_clear_error_not_a_trace(
+    claims: Claims, importer: Importer
+) -> None:
+    """The database refuses every claim line (a trigger): the import says so and exits 2, on
+    SQLite from the lane and on PostgreSQL from each of two worker processes."""
+    _cast(claims)
+    lines = _lines(claims, random.Random(61), 60, "E")
+    path = importer.file("refused.csv", lines)
+    sqlite = _sqlite(claims)
+    if sqlite:
+        refuse = [
+            "CREATE TRIGGER refuse BEFORE INSERT ON claim_lines "
+            "BEGIN SELECT RAISE(ABORT, 'claim lines refused'); END"
+        ]
+        allow = ["DROP TRIGGER refuse"]
+    else:
+        refuse = [
+            "CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS "
+            "$$ BEGIN RAISE EXCEPTION 'claim lines refused'; END $$",
+            "CREATE TRIGGER refuse BEFORE INSERT ON claim_lines "
+            "FOR EACH ROW EXECUTE FUNCTION refuse()",
+        ]
+        allow = ["DROP TRIGGER refuse ON claim_lines", "DROP FUNCTION refuse()"]
+    engine = claims.s.world.engine
+    with engine.begin() as conn:
+        for statement in refuse:
+            conn.exec_driver_sql(statement)
+    try:
+        result = importer(path, *([] if sqlite else ["--workers", "2"]), expect=2)
+    finally:
+        with engine.begin() as conn:
+            for statement in allow:
+                conn.exec_driver_sql(statement)
+
+    error = "IntegrityError" if sqlite else "RaiseException"
+    assert f"cannot use the database ({error})" in result.output
+    assert "Traceback" not in result.output
+    assert claims.count() == 0
