@@ -18,7 +18,8 @@ from typing import Any
 
 import pytest
 
-from precert.claims import columnar
+from precert.claims.columnar import chunk as chunks
+from precert.claims.columnar import reading, run
 from precert.claims.lines import FIELDS
 from tests.claims.conftest import Claims
 from tests.claims.test_batch import _approved, _engine_answers
@@ -34,13 +35,13 @@ B, C, D, E, F, G, H = (f"1000000{n}" for n in range(2, 9))
 def lane(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """The number of lines the lane decided as columns, per chunk."""
     counted: list[int] = []
-    store = columnar.Chunk._store
+    store = chunks.Chunk._store
 
-    def counting(self: columnar.Chunk, session: Any, decided: Any, now: Any) -> None:
+    def counting(self: chunks.Chunk, session: Any, decided: Any, now: Any) -> None:
         counted.append(decided.height)
         store(self, session, decided, now)
 
-    monkeypatch.setattr(columnar.Chunk, "_store", counting)
+    monkeypatch.setattr(chunks.Chunk, "_store", counting)
     return counted
 
 
@@ -305,7 +306,7 @@ def test_a_file_read_in_many_blocks_and_sorted_by_participant_gets_the_engines_a
 ) -> None:
     """Blocks of 1,500 bytes cut lines anywhere; a file sorted by participant puts most lines
     outside the buckets drawn from its first block (a bucket is read a block at a time)."""
-    monkeypatch.setattr(columnar, "BLOCK", 1500)
+    monkeypatch.setattr(reading, "BLOCK", 1500)
     _cast(claims)
     lines = sorted(_lines(claims, random.Random(21), 200, "S"), key=lambda x: x["participant_id"])
     expected = _engine_answers(claims, lines)
@@ -354,7 +355,7 @@ def test_a_line_recorded_by_someone_else_during_the_import_keeps_that_answer(
     posted = {k: v for k, v in lines[17].items() if k not in ("frequency", "original_claim_id")}
     posted["diagnosis_codes"] = posted["diagnosis_codes"].split()
     expected = _engine_answers(claims, [lines[17], *lines])[1:]
-    check, decided = columnar.check, columnar._decided
+    check, decided = run.check, run._decided
     flags: list[bool] = []
 
     def check_then_post(*args: Any) -> Any:
@@ -366,8 +367,8 @@ def test_a_line_recorded_by_someone_else_during_the_import_keeps_that_answer(
         flags.append(exact)
         return decided(*args, exact=exact)
 
-    monkeypatch.setattr(columnar, "check", check_then_post)
-    monkeypatch.setattr(columnar, "_decided", deciding)
+    monkeypatch.setattr(run, "check", check_then_post)
+    monkeypatch.setattr(run, "_decided", deciding)
     path = importer.file("during.csv", lines)
 
     importer(path)
@@ -386,14 +387,14 @@ def test_a_file_that_sends_a_line_twice_looks_every_line_up(
     lines = _lines(claims, random.Random(51), 120, "T")
     lines.append(dict(lines[3]))
     expected = _engine_answers(claims, lines)
-    decided = columnar._decided
+    decided = run._decided
     flags: list[bool] = []
 
     def deciding(*args: Any, exact: bool) -> Any:
         flags.append(exact)
         return decided(*args, exact=exact)
 
-    monkeypatch.setattr(columnar, "_decided", deciding)
+    monkeypatch.setattr(run, "_decided", deciding)
     path = importer.file("twice.csv", lines)
 
     importer(path, "--chunk", "20")
