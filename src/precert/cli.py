@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from datetime import date
 from pathlib import Path
@@ -230,6 +231,14 @@ def claims() -> None:
     """Claims-time checks."""
 
 
+def _writable(out: Path) -> bool:
+    """Whether the result file can be written (its folder, too: it is written beside it)."""
+    folder = out.parent
+    if not (folder.is_dir() and os.access(folder, os.W_OK)):
+        return False
+    return not out.exists() or (out.is_file() and os.access(out, os.W_OK))
+
+
 @claims.command("import")
 @click.argument("file", type=click.Path(path_type=Path, exists=True, dir_okay=False))
 @click.option(
@@ -258,6 +267,12 @@ def claims_import(file: Path, out: Path | None, chunk: int | None, workers: int 
     settings = _settings()
     sessions = make_sessionmaker(make_engine(settings.database_url))
     out = out or file.with_name(file.name + ".results.csv")
+    if not _writable(out):  # checked before anything is recorded
+        click.echo(
+            f"--out: cannot write the result file {out} (no such folder, or no right to)",
+            err=True,
+        )
+        sys.exit(2)
     bar: Any = None
 
     def progress(done: int, total: int) -> None:

@@ -203,6 +203,26 @@ def test_a_file_missing_a_column_records_nothing(importer: Importer, claims: Cla
     assert claims.count() == 0
 
 
+@pytest.mark.parametrize("where", ["no such folder", "a folder"])
+def test_a_result_file_that_cannot_be_written_is_said_before_anything_is_recorded(
+    importer: Importer, claims: Claims, where: str
+) -> None:
+    claims.s.approved(units=10)
+    path = importer.file("in.csv", [claims.line("A", units=2)])
+    out = importer.tmp_path / "missing" / "out.csv"
+    said = f"--out: cannot write the result file {out}"
+    if where == "a folder":
+        out = importer.tmp_path / "a-folder"
+        out.mkdir()
+        said = "Invalid value for '--out'"
+
+    result = importer(path, "--out", str(out), expect=2)
+
+    assert said in result.output
+    assert "Traceback" not in result.output
+    assert claims.count() == 0
+
+
 @pytest.mark.parametrize("order", ["documented", "shuffled"])
 def test_columns_of_the_sender_beyond_ours_are_ignored(
     importer: Importer, claims: Claims, order: str
