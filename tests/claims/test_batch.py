@@ -189,6 +189,25 @@ def _engine_answers(claims: Claims, lines: list[dict[str, Any]]) -> list[tuple[A
     ]
 
 
+def import_answers(importer: Importer, path: Path) -> list[tuple[str, ...]]:
+    """The result file of `path`'s import, one row per line in file order, as
+    `_engine_answers` gives them."""
+    rows = importer.results(Path(str(path) + ".results.csv"))
+    assert [r["source_line"] for r in rows] == [str(n) for n in range(2, len(rows) + 2)]
+    return [
+        (
+            r["claim_id"],
+            r["line_number"],
+            r["outcome"],
+            r["covered_units"],
+            r["precert_id"],
+            r["reason_codes"],
+            r["reasons"],
+        )
+        for r in rows
+    ]
+
+
 @pytest.mark.parametrize(
     ("seed", "corrections", "workers"),
     # With corrections and retries most participants take the engine's way; without, the
@@ -220,20 +239,8 @@ def test_a_random_batch_gets_the_engines_answers_line_for_line(
     # Small chunks: participants regrouped many times.
     importer(path, "--chunk", "23", "--workers", str(workers))
 
-    rows = importer.results(Path(str(path) + ".results.csv"))
-    got = [
-        (
-            r["claim_id"],
-            r["line_number"],
-            r["outcome"],
-            r["covered_units"],
-            r["precert_id"],
-            r["reason_codes"],
-            r["reasons"],
-        )
-        for r in rows
-    ]
-    assert [r["source_line"] for r in rows] == [str(n) for n in range(2, len(lines) + 2)]
+    got = import_answers(importer, path)
+    assert len(got) == len(lines)
     assert got == expected
     assert {"covered", "not_covered"} <= {row[2] for row in got}
     codes = {code for row in got for code in row[5].split()}

@@ -22,7 +22,7 @@ from precert.claims.columnar import chunk as chunks
 from precert.claims.columnar import reading, run
 from precert.claims.lines import FIELDS
 from tests.claims.conftest import Claims
-from tests.claims.test_batch import _approved, _engine_answers
+from tests.claims.test_batch import _approved, _engine_answers, import_answers
 from tests.claims.test_import_cli import Importer, importer
 
 __all__ = ["importer"]
@@ -101,23 +101,6 @@ def _lines(claims: Claims, rng: random.Random, size: int, prefix: str) -> list[d
     return lines
 
 
-def _got(importer: Importer, path: Path) -> list[tuple[str, ...]]:
-    rows = importer.results(Path(str(path) + ".results.csv"))
-    assert [r["source_line"] for r in rows] == [str(n) for n in range(2, len(rows) + 2)]
-    return [
-        (
-            r["claim_id"],
-            r["line_number"],
-            r["outcome"],
-            r["covered_units"],
-            r["precert_id"],
-            r["reason_codes"],
-            r["reasons"],
-        )
-        for r in rows
-    ]
-
-
 @pytest.mark.parametrize(("seed", "chunk"), [(11, "23"), (12, "1000"), (13, None)])
 def test_a_batch_of_single_chains_gets_the_engines_answers_line_for_line(
     claims: Claims, importer: Importer, lane: list[int], seed: int, chunk: str | None
@@ -129,7 +112,7 @@ def test_a_batch_of_single_chains_gets_the_engines_answers_line_for_line(
 
     importer(path, *(["--chunk", chunk] if chunk else []))
 
-    assert _got(importer, path) == expected
+    assert import_answers(importer, path) == expected
     codes = {code for row in expected for code in row[5].split()}
     assert {
         "NO_PRECERT",
@@ -182,7 +165,7 @@ def test_the_annual_limit_cuts_a_single_chain_as_the_engine_does(
         expected = _engine_answers(claims, lines)
         path = importer.file(name, lines)
         importer(path)
-        assert _got(importer, path) == expected
+        assert import_answers(importer, path) == expected
         got += [(g[2], g[3], g[4], g[5]) for g in expected]
 
     assert got[4:] == [
@@ -248,7 +231,7 @@ def test_the_lane_takes_only_files_it_reads_as_csv_does(
 
     importer(path)
 
-    got = _got(importer, path) if variant != "a blank line" else None
+    got = import_answers(importer, path) if variant != "a blank line" else None
     if got is not None:
         assert got == expected
     else:  # the blank line shifts the file's line numbers after it, not the answers
@@ -315,7 +298,7 @@ def test_a_file_read_in_many_blocks_and_sorted_by_participant_gets_the_engines_a
 
     importer(path, *(["--chunk", chunk] if chunk else []))
 
-    assert _got(importer, path) == expected
+    assert import_answers(importer, path) == expected
     if _sqlite(claims):
         assert sum(lane) > len(lines) // 2
 
@@ -337,7 +320,7 @@ def test_lines_on_record_before_the_import_keep_their_first_answers(
 
     importer(path, "--chunk", "50")
 
-    assert _got(importer, path) == expected
+    assert import_answers(importer, path) == expected
     if _sqlite(claims):  # never the lines sent again; all but B's, C's, G's and H's always
         aside = sum(1 for line in lines if line["participant_id"] in (B, C, G, H))
         assert again and len(lines) - aside <= sum(lane) - decided_before
@@ -373,7 +356,7 @@ def test_a_line_recorded_by_someone_else_during_the_import_keeps_that_answer(
 
     importer(path)
 
-    assert _got(importer, path) == expected
+    assert import_answers(importer, path) == expected
     if _sqlite(claims):
         assert flags == [False, True]  # one chunk, decided again
 
@@ -399,7 +382,7 @@ def test_a_file_that_sends_a_line_twice_looks_every_line_up(
 
     importer(path, "--chunk", "20")
 
-    assert _got(importer, path) == expected
+    assert import_answers(importer, path) == expected
     if _sqlite(claims):
         assert len(flags) > 1 and all(flags)
 

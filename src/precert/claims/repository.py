@@ -190,6 +190,15 @@ def eligibility(session: Session, participant_ids: Collection[str]) -> dict[str,
     }
 
 
+_ELIGIBILITY_SQL = (
+    "SELECT participant_id, start_date, end_date FROM eligibility_spans WHERE participant_id {ids}"
+)
+_LEDGER_SQL = (
+    "SELECT participant_id, year_key, COALESCE(used_units, 0) FROM unit_ledgers "
+    "WHERE participant_id {ids}"
+)
+
+
 def eligibility_spans(
     session: Session, participant_ids: Collection[str]
 ) -> dict[str, list[tuple[date, date | None]]]:
@@ -197,11 +206,7 @@ def eligibility_spans(
     spans: dict[str, list[tuple[date, date | None]]] = {pid: [] for pid in participant_ids}
     if participant_ids:
         values = _Values()
-        sql = (
-            "SELECT participant_id, start_date, end_date FROM eligibility_spans "
-            "WHERE participant_id {ids}"
-        )
-        for pid, start, end in _by_ids(connection(session), sql, participant_ids):
+        for pid, start, end in _by_ids(connection(session), _ELIGIBILITY_SQL, participant_ids):
             spans[pid].append((values.day(start), values.day(end)))
     return spans
 
@@ -359,23 +364,19 @@ def _of_participants(
 
 def eligibility_rows(session: Session, participant_ids: Collection[str]) -> list[tuple[Any, ...]]:
     """Eligibility spans as (participant, start, end or None)."""
-    sql = (
-        "SELECT participant_id, start_date, end_date FROM eligibility_spans "
-        "WHERE participant_id {ids}"
-    )
     return _of_participants(
-        connection(session), sql, participant_ids, position=0, table="eligibility_spans"
+        connection(session),
+        _ELIGIBILITY_SQL,
+        participant_ids,
+        position=0,
+        table="eligibility_spans",
     )
 
 
 def ledger_rows(session: Session, participant_ids: Collection[str]) -> list[tuple[Any, ...]]:
     """Ledger rows as (participant, year key, units used)."""
-    sql = (
-        "SELECT participant_id, year_key, COALESCE(used_units, 0) FROM unit_ledgers "
-        "WHERE participant_id {ids}"
-    )
     return _of_participants(
-        connection(session), sql, participant_ids, position=0, table="unit_ledgers"
+        connection(session), _LEDGER_SQL, participant_ids, position=0, table="unit_ledgers"
     )
 
 
@@ -492,9 +493,8 @@ def is_sqlite(session: Session) -> bool:
 def ledger_used(session: Session, participant_ids: Collection[str]) -> dict[tuple[str, str], int]:
     if not participant_ids:
         return {}
-    sql = "SELECT participant_id, year_key, used_units FROM unit_ledgers WHERE participant_id {ids}"
-    rows = _by_ids(connection(session), sql, participant_ids)
-    return {(pid, key): used or 0 for pid, key, used in rows}
+    rows = _by_ids(connection(session), _LEDGER_SQL, participant_ids)
+    return {(pid, key): used for pid, key, used in rows}
 
 
 def _counting(participant_id: str, first: date, last: date) -> list[ColumnElement[bool]]:

@@ -70,17 +70,7 @@ class Chunk:
     def _entangled(self, session: Session, rows: pl.DataFrame) -> set[str]:
         """Participants with a correction, a retry or a repeated line, and those they link."""
         ids = pl.concat([rows["claim_id"], rows["original_claim_id"].drop_nulls()]).unique()
-        # Read by range only when the range holds few lines (a tenth of the chunk's IDs):
-        # else each ID is looked up.
-        low, high = str(ids.min()), str(ids.max())
-        found = repository.recorded_between(session, low, high, ids.len() // 10)
-        if found is None:  # sorted, so that the lookups walk the claims' index in order
-            found = repository.recorded_lines(session, ids.sort().to_list())
-        recorded = pl.DataFrame(
-            found,
-            schema={"claim_id": pl.String, "line_number": pl.Int64, "participant_id": pl.String},
-            orient="row",
-        ).filter(pl.col("claim_id").is_in(ids.implode()))
+        recorded = recorded_of(session, ids)
         keyed = rows.select("claim_id", "line_number", "participant_id", "original_claim_id")
         repeated = keyed.select("claim_id", "line_number").is_duplicated()
         special = pl.concat(
@@ -278,6 +268,20 @@ class Chunk:
             dict(precerts.iter_rows()),
             {(pid, key): n for pid, key, n in ledgers.iter_rows()},
         )
+
+
+def recorded_of(session: Session, ids: pl.Series) -> pl.DataFrame:
+    """The recorded lines of these claims: claim_id, line_number, participant_id. Read by the
+    range of the IDs when it holds few lines (a tenth of the IDs), else ID by ID."""
+    low, high = str(ids.min()), str(ids.max())
+    found = repository.recorded_between(session, low, high, ids.len() // 10)
+    if found is None:  # sorted, so that the lookups walk the claims' index in order
+        found = repository.recorded_lines(session, ids.sort().to_list())
+    return pl.DataFrame(
+        found,
+        schema={"claim_id": pl.String, "line_number": pl.Int64, "participant_id": pl.String},
+        orient="row",
+    ).filter(pl.col("claim_id").is_in(ids.implode()))
 
 
 @contextmanager

@@ -4,6 +4,7 @@ policy's facts by date of service, procedure code and diagnosis list."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 import polars as pl
@@ -11,6 +12,8 @@ import polars as pl
 from precert.claims import batch
 from precert.claims.columnar.reading import Values
 from precert.policy.loader import PolicyBook
+
+Facts = Callable[..., tuple[Any, ...]]
 
 
 class Lane:
@@ -21,80 +24,60 @@ class Lane:
         self.values = Values(policies)
         self.recorder = batch.Recorder(policies)
         self.rolling = self.recorder.rolling
-        self._days: dict[str, tuple[Any, ...]] = {}
-        self._codes: dict[tuple[str, str], tuple[Any, ...]] = {}
-        self._diagnoses: dict[tuple[str, str], tuple[Any, ...]] = {}
+        self._known: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+
+    def _facts(
+        self, rows: pl.DataFrame, keys: dict[str, Any], found: dict[str, Any], of: Facts
+    ) -> pl.DataFrame:
+        """One row per distinct `keys` of `rows`: the keys, then `of(*keys)` (as `found`
+        names them), each computed once per import."""
+        kind = tuple(keys)
+        table = []
+        for key in rows.select(*keys).unique().iter_rows():
+            facts = self._known.get((kind, *key))
+            if facts is None:
+                facts = self._known[(kind, *key)] = (*key, *of(*key))
+            table.append(facts)
+        return pl.DataFrame(table, schema={**keys, **found}, orient="row")
 
     def day_facts(self, rows: pl.DataFrame) -> pl.DataFrame:
-        found = []
-        for iso in rows["date_of_service"].unique().to_list():
-            facts = self._days.get(iso)
-            if facts is None:
-                day = self.values.days[iso]
-                facts = self._days[iso] = (
-                    iso,
-                    day.key,
-                    day.year[0].isoformat(),
-                    day.year[1].isoformat(),
-                    day.policy.annual_unit_limit,
-                )
-            found.append(facts)
-        return pl.DataFrame(
-            found,
-            schema={
-                "date_of_service": pl.String,
+        def of(iso: str) -> tuple[Any, ...]:
+            day = self.values.days[iso]
+            first, last = day.year
+            return day.key, first.isoformat(), last.isoformat(), day.policy.annual_unit_limit
+
+        return self._facts(
+            rows,
+            {"date_of_service": pl.String},
+            {
                 "year_key": pl.String,
                 "year_start": pl.String,
                 "year_end": pl.String,
                 "limit": pl.Int64,
             },
-            orient="row",
+            of,
         )
 
     def code_facts(self, rows: pl.DataFrame) -> pl.DataFrame:
-        found = []
-        for iso, code in rows.select("date_of_service", "procedure_code").unique().iter_rows():
-            facts = self._codes.get((iso, code))
-            if facts is None:
-                therapy = self.values.days[iso].policy.procedure_index.get(code)
-                facts = self._codes[(iso, code)] = (
-                    iso,
-                    code,
-                    therapy.key if therapy else None,
-                    therapy.label if therapy else None,
-                )
-            found.append(facts)
-        return pl.DataFrame(
-            found,
-            schema={
-                "date_of_service": pl.String,
-                "procedure_code": pl.String,
-                "therapy": pl.String,
-                "therapy_label": pl.String,
-            },
-            orient="row",
+        def of(iso: str, code: str) -> tuple[Any, ...]:
+            therapy = self.values.days[iso].policy.procedure_index.get(code)
+            return (therapy.key, therapy.label) if therapy else (None, None)
+
+        return self._facts(
+            rows,
+            {"date_of_service": pl.String, "procedure_code": pl.String},
+            {"therapy": pl.String, "therapy_label": pl.String},
+            of,
         )
 
     def diagnosis_facts(self, rows: pl.DataFrame) -> pl.DataFrame:
-        found = []
-        for iso, stored in rows.select("date_of_service", "diagnosis_codes").unique().iter_rows():
-            facts = self._diagnoses.get((iso, stored))
-            if facts is None:
-                primary = json.loads(stored)[0]
-                facts = self._diagnoses[(iso, stored)] = (
-                    iso,
-                    stored,
-                    primary,
-                    primary in self.values.days[iso].approved,
-                )
-            found.append(facts)
-        return pl.DataFrame(
-            found,
-            schema={
-                "date_of_service": pl.String,
-                "diagnosis_codes": pl.String,
-                "primary": pl.String,
-                "dx_approved": pl.Boolean,
-            },
-            orient="row",
+        def of(iso: str, stored: str) -> tuple[Any, ...]:
+            primary = json.loads(stored)[0]
+            return primary, primary in self.values.days[iso].approved
+
+        return self._facts(
+            rows,
+            {"date_of_service": pl.String, "diagnosis_codes": pl.String},
+            {"primary": pl.String, "dx_approved": pl.Boolean},
+            of,
         )

@@ -28,7 +28,8 @@ class Layout:
             header = [h.strip() for h in next(csv.reader(handle), [])]
         self.width = len(header)
         self.where = [header.index(name) if name in header else None for name in FIELDS]
-        self.header_bytes = 0
+        with path.open("rb") as raw:
+            self.header = raw.readline()  # the lines start after it
 
     def is_plain(self) -> bool:
         """Whether the header is plain and names every column, and lines follow it (`blocks`
@@ -37,16 +38,15 @@ class Layout:
         if None in needed or self.width == 0:
             return False
         with self.path.open("rb") as handle:
-            first = handle.readline()
-            self.header_bytes = len(first)
+            handle.seek(len(self.header))
             if not handle.read(1):
                 return False  # no lines: the general path says so
-        return _plain(first.rstrip(b"\r\n") + b"\n")
+        return _plain(self.header.rstrip(b"\r\n") + b"\n")
 
     def estimated_lines(self) -> int:
         """The file's lines, estimated from the first megabyte."""
         with self.path.open("rb") as handle:
-            handle.seek(self.header_bytes)
+            handle.seek(len(self.header))
             sample = handle.read(1 << 20)
         lines = sample.count(b"\n") or 1
         return int(self.path.stat().st_size / max(len(sample) / lines, 1))
@@ -56,7 +56,7 @@ class Layout:
         names = [f"c{i}" for i in range(self.width)]
         line = 2
         with self.path.open("rb") as handle:
-            handle.seek(self.header_bytes)
+            handle.seek(len(self.header))
             rest = b""
             while True:
                 data = handle.read(BLOCK)
@@ -127,7 +127,6 @@ class Values:
     def __init__(self, policies: PolicyBook) -> None:
         self.reader = batch.Reader()
         self.days = batch.Days(policies)
-        self.seen: dict[str, dict[str, Any]] = {}
         self.checks: dict[str, Callable[[str], Any]] = {
             "line_number": lambda v: batch.whole(v, 999_999),
             "units": lambda v: batch.whole(v, MAX_UNITS),
@@ -140,15 +139,9 @@ class Values:
         }
 
     def _mapped(self, name: str, column: pl.Series) -> pl.Series:
-        seen = self.seen.setdefault(name, {})
-        if len(seen) > 200_000:
-            seen.clear()
-        check = self.checks[name]
+        """The column's checked values (the reader caches its checks by value)."""
         distinct = column.unique().to_list()
-        for value in distinct:
-            if value not in seen:
-                seen[value] = check(value)
-        found = [seen[value] for value in distinct]
+        found = [self.checks[name](value) for value in distinct]
         kind = pl.Int64 if name in ("line_number", "units") else pl.String
         return column.replace_strict(distinct, found, default=None, return_dtype=kind)
 

@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from precert.claims import repository
-from precert.claims.columnar.chunk import Chunk
+from precert.claims.columnar.chunk import Chunk, recorded_of
 from precert.claims.columnar.lane import Lane
 from precert.claims.columnar.reading import Layout, NotPlain, Values
 from precert.claims.columnar.spill import Spill, bucket_bounds, claim_bucket, participant_bucket
@@ -84,25 +84,16 @@ def _repeated(spill: Spill) -> tuple[bool, bool]:
     return False, twice
 
 
-def _keys(frame: pl.DataFrame) -> pl.Expr:
+def _key() -> pl.Expr:
     return pl.concat_str(pl.col("claim_id"), pl.lit("|"), pl.col("line_number").cast(pl.String))
 
 
 def _on_record(sessions: sessionmaker[Session], frame: pl.DataFrame) -> pl.Series:
     """Which of these lines are on record (before this import records any)."""
-    ids = frame["claim_id"].unique()
     with transaction(sessions, write=False) as session:
-        found = repository.recorded_between(
-            session, str(ids.min()), str(ids.max()), ids.len() // 10
-        )
-        if found is None:  # sorted, so that the lookups walk the claims' index in order
-            found = repository.recorded_lines(session, ids.sort().to_list())
-    recorded = pl.DataFrame(
-        found,
-        schema={"claim_id": pl.String, "line_number": pl.Int64, "participant_id": pl.String},
-        orient="row",
-    ).select(_keys(frame).alias("key"))["key"]
-    return frame.select(_keys(frame).is_in(recorded.implode())).to_series()
+        recorded = recorded_of(session, frame["claim_id"].unique())
+    keys = recorded.select(_key())
+    return frame.select(_key().is_in(keys.to_series().implode())).to_series()
 
 
 def import_plain(
