@@ -62,7 +62,9 @@ def _truncate(url: str) -> None:
     with engine.begin() as conn:
         conn.execute(
             text(
-                "TRUNCATE claim_lines, access_log, form_submissions, web_sessions, precert_events, "
+                "TRUNCATE fhir_deliveries, fhir_subscriptions, interop_messages, "
+                "questionnaire_answers, claim_lines, access_log, form_submissions, web_sessions, "
+                "precert_events, "
                 "precerts, unit_ledgers, users, eligibility_spans, participants, enrollment_spans, "
                 "providers "
                 "RESTART IDENTITY CASCADE"

@@ -19,6 +19,11 @@ from precert.common.fields import field_name
 from precert.config import Settings
 from precert.db import make_engine, make_sessionmaker
 from precert.errors import DomainError, FieldProblem, validation_error
+from precert.interop.cds_hooks.views import router as cds_hooks_router
+from precert.interop.dtr.views import router as dtr_router
+from precert.interop.fhir.views import router as fhir_router
+from precert.interop.subscriptions.views import router as subscriptions_router
+from precert.interop.x12.views import router as x12_router
 from precert.participants.pages import router as participant_pages
 from precert.participants.views import router as participants_router
 from precert.policy.loader import default_policy_book, load_policy_book
@@ -60,6 +65,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     _declare_bearer_auth(app)
     app.include_router(participants_router)
     app.include_router(claims_router)
+    app.include_router(fhir_router)
+    app.include_router(dtr_router)
+    app.include_router(subscriptions_router)
+    app.include_router(cds_hooks_router)
+    app.include_router(x12_router)
     app.include_router(portal_router)
     app.include_router(precert_pages)
     app.include_router(participant_pages)
