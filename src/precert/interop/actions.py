@@ -75,12 +75,18 @@ AWAITING_STEP2 = {
 }
 
 
-def determine(precert: dict[str, Any], services: Sequence[Service]) -> Determination:
-    """Return the review action of each of `services` from the pre-certification's state."""
+def determine(
+    precert: dict[str, Any], services: Sequence[Service], *, pooled: bool = False
+) -> Determination:
+    """Return the review action of each of `services` from the pre-certification's state.
+
+    `pooled`: every line asks for the whole pool (a request made without units per line,
+    e.g. in the portal), so each certified line is given the whole pool authorized.
+    """
     status = str(precert["status"])
     reasons = tuple(precert["reasons"])
     if status in (Status.APPROVED, Status.PARTIALLY_APPROVED):
-        items = _allocated(precert, services)
+        items = _allocated(precert, services, pooled=pooled)
     elif status in (Status.AWAITING_PROVIDER, Status.PENDED):
         why = (AWAITING_STEP2,) if status == Status.AWAITING_PROVIDER else reasons
         items = tuple(_item(n, s, ReviewAction.PENDED, None, why) for n, s in _numbered(services))
@@ -102,8 +108,10 @@ def determine(precert: dict[str, Any], services: Sequence[Service]) -> Determina
     )
 
 
-def _allocated(precert: dict[str, Any], services: Sequence[Service]) -> tuple[ItemAction, ...]:
-    left = int(precert["approved_units"] or 0)
+def _allocated(
+    precert: dict[str, Any], services: Sequence[Service], *, pooled: bool
+) -> tuple[ItemAction, ...]:
+    pool = left = int(precert["approved_units"] or 0)
     approved = set(precert["procedure_codes"])
     limit_reasons = tuple(
         r for r in precert["reasons"] if r["code"] not in ("PROCEDURE_NOT_COVERED",)
@@ -118,7 +126,7 @@ def _allocated(precert: dict[str, Any], services: Sequence[Service]) -> tuple[It
             )
             items.append(_item(number, service, ReviewAction.NOT_CERTIFIED, None, why))
             continue
-        units = min(service.units, left)
+        units = min(service.units, pool if pooled else left)
         left -= units
         if units == service.units:
             items.append(_item(number, service, ReviewAction.CERTIFIED, units, ()))

@@ -1,0 +1,102 @@
+"""`Claim/$submit`: a PAS request decided as step 1, step 2 or both, answered as PAS says."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from precert.common.actor import Role
+from precert.common.context import Context
+from precert.interop import authorization
+from precert.interop import repository as messages
+from precert.interop.actions import determine
+from precert.interop.authorization import AuthorizationRequest, Message
+from precert.interop.fhir.outcome import Invalid, Issue
+from precert.interop.fhir.request import PasRequest, precert_ids, read_request
+from precert.interop.fhir.response import response_bundle
+from precert.providers import repository as providers
+
+log = logging.getLogger("precert.interop")
+
+STANDARD = "pas"
+
+
+def submit(ctx: Context, body: Any, *, base: str) -> dict[str, Any]:
+    """Decide the request a PAS Bundle makes; return the PAS response Bundle."""
+    pas = read_request(body)
+    physician, performer, where = _parties(ctx, pas)
+    request = AuthorizationRequest(
+        member_id=pas.member_id,
+        birth_date=pas.birth_date,
+        physician_npi=physician,
+        performer_npi=performer,
+        services=pas.services,
+        diagnosis_codes=pas.diagnosis_codes,
+        plan_of_care_date=pas.plan_of_care_date,
+        priority=pas.priority,
+        prior_id=_prior_id(ctx, pas),
+        where=where,
+    )
+    system, value = pas.identifier
+    outcome = authorization.submit(ctx, request, Message(STANDARD, system, value, body=pas.bundle))
+    precert_id = outcome.precert["id"]
+    if pas.answers:
+        from precert.interop.dtr.answers import keep
+
+        for answers in pas.answers:
+            keep(ctx.session, precert_id=precert_id, resource=answers.resource, at=ctx.now)
+    log.info("pas.submit precert_id=%s step=%s", precert_id, outcome.step)
+    determination = determine(outcome.precert, pas.services)
+    return response_bundle(pas.bundle, determination, base=base, now=ctx.now)
+
+
+def _parties(ctx: Context, pas: PasRequest) -> tuple[str | None, str | None, dict[str, str]]:
+    """Return the physician's and the performer's NPIs, and where the message names them.
+
+    Without a care-team role, the requester (`Claim.provider`) is the party the sender's
+    role implies: a physician's token the physician, a provider's the performer; for staff,
+    the roster's type of the requester's NPI decides.
+    """
+    where = dict(pas.where)
+    physician = pas.physician.npi if pas.physician else None
+    performer = pas.performer.npi if pas.performer else None
+    requester = pas.requester.npi
+    if requester and requester not in (physician, performer):
+        role = ctx.actor.role
+        if role is Role.STAFF:
+            found = providers.facts_of(ctx.session, requester)
+            role = (
+                Role.PHYSICIAN
+                if found is not None and found.provider_type == "physician"
+                else Role.PROVIDER
+            )
+        if role is Role.PHYSICIAN and physician is None:
+            physician = requester
+            where["prescriber_npi"] = pas.requester.path
+        elif role is Role.PROVIDER and performer is None:
+            performer = requester
+            where["provider_npi"] = pas.requester.path
+    return physician, performer, where
+
+
+def _prior_id(ctx: Context, pas: PasRequest) -> str | None:
+    """Return the pre-certification a claim update names (by our ID or the prior Claim's)."""
+    if not pas.prior:
+        return None
+    for precert_id in precert_ids(pas.prior):
+        return precert_id
+    for system, value in pas.prior:
+        found = messages.precert_for_source(ctx.session, STANDARD, system, value)
+        if found:
+            return found
+    named = ", ".join(f"{s}|{v}" for s, v in pas.prior)
+    raise Invalid(
+        [
+            Issue(
+                f"{pas.claim.path}.related",
+                f"the prior claim ({named}) is not a request this program has received",
+                "not-found",
+            )
+        ],
+        422,
+    )
