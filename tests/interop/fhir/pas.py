@@ -70,9 +70,7 @@ def request(
         entries += [a, b]
         team.append(
             {
-                "extension": [
-                    {"url": PAS + "extension-careTeamClaimScope", "valueBoolean": True}
-                ],
+                "extension": [{"url": PAS + "extension-careTeamClaimScope", "valueBoolean": True}],
                 "sequence": sequence,
                 "provider": {"reference": f"PractitionerRole/{key}"},
                 "role": {"coding": [{"system": X12_98, "code": code}]},
