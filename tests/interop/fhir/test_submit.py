@@ -209,3 +209,19 @@ def test_without_a_token_the_answer_is_one_operation_outcome(scenario: Scenario)
     r = pas.post(s, "/fhir/Claim/$submit", pas.request(requester=s.npis["doc_a"]), None)
     assert r.status_code == 401
     assert [i["code"] for i in pas.issues(r)] == ["login"]
+
+
+def test_a_request_sent_again_is_answered_again_not_decided_twice(scenario: Scenario) -> None:
+    s = scenario
+    bundle = pas.request(requester=s.npis["doc_a"])
+    first = pas.claim_response(pas.submit(s, bundle, "doc_a"))
+    again = pas.claim_response(pas.submit(s, bundle, "doc_a"))
+    assert again["preAuthRef"] == first["preAuthRef"]
+    assert s.find()["total"] == 1
+    changed = pas.request(requester=s.npis["doc_a"], diagnoses=("M54.6",))
+    r = pas.post(s, "/fhir/Claim/$submit", changed, "doc_a")
+    assert r.status_code == 422
+    [issue] = pas.issues(r)
+    assert issue["code"] == "duplicate"
+    assert issue["expression"] == ["Bundle.entry[0].resource.identifier"]
+    assert s.find()["total"] == 1

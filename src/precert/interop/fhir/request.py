@@ -147,7 +147,15 @@ def read_request(body: Any) -> PasRequest:
     member_id, birth_date, where = member_of(entries, claim, issues)
     services = _services(c, at, issues, where)
     diagnoses = _diagnoses(c, at, issues, where)
-    requester = Party(npi_of(entries, entries.follow(claim, c.get("provider"))), f"{at}.provider")
+    provider = entries.follow(claim, c.get("provider"))
+    requester = Party(npi_of(entries, provider), f"{at}.provider")
+    if provider is not None and provider.type not in ("PractitionerRole", "Organization"):
+        issues.append(
+            Issue(
+                f"{at}.provider",
+                f"must refer to a PractitionerRole or an Organization, not a {provider.type}",
+            )
+        )
     if c.get("provider") and requester.npi is None:
         issues.append(
             Issue(f"{at}.provider", "the requester must carry an NPI (system " + NPI_SYSTEM + ")")

@@ -11,9 +11,11 @@ from precert.interop import authorization
 from precert.interop import repository as messages
 from precert.interop.actions import determine
 from precert.interop.authorization import AuthorizationRequest, Message
+from precert.interop.fhir.current import response_for
 from precert.interop.fhir.outcome import Invalid, Issue
 from precert.interop.fhir.request import PasRequest, precert_ids, read_request
 from precert.interop.fhir.response import response_bundle
+from precert.precerts import service
 from precert.providers import repository as providers
 
 log = logging.getLogger("precert.interop")
@@ -24,6 +26,9 @@ STANDARD = "pas"
 def submit(ctx: Context, body: Any, *, base: str) -> dict[str, Any]:
     """Decide the request a PAS Bundle makes; return the PAS response Bundle."""
     pas = read_request(body)
+    replayed = _replayed(ctx, pas, base)
+    if replayed is not None:
+        return replayed
     physician, performer, where = _parties(ctx, pas)
     request = AuthorizationRequest(
         member_id=pas.member_id,
@@ -48,6 +53,34 @@ def submit(ctx: Context, body: Any, *, base: str) -> dict[str, Any]:
     log.info("pas.submit precert_id=%s step=%s", precert_id, outcome.step)
     determination = determine(outcome.precert, pas.services)
     return response_bundle(pas.bundle, determination, base=base, now=ctx.now)
+
+
+def _replayed(ctx: Context, pas: PasRequest, base: str) -> dict[str, Any] | None:
+    """Answer a request sent again (a retry) with its current response instead of deciding it
+    twice; refuse a different request that reuses a Claim identifier."""
+    system, value = pas.identifier
+    precert_id = messages.precert_for_source(ctx.session, STANDARD, system, value)
+    if precert_id is None:
+        return None
+    kept = messages.messages_of(ctx.session, precert_id, STANDARD)
+    if not any(
+        m.body == pas.bundle for m in kept if (m.source_system, m.source_id) == (system, value)
+    ):
+        raise Invalid(
+            [
+                Issue(
+                    f"{pas.claim.path}.identifier",
+                    f"{system}|{value} already identifies another request (pre-certification "
+                    f"{precert_id}); a change is a new Claim whose related.claim is the prior "
+                    "one",
+                    "duplicate",
+                )
+            ],
+            422,
+        )
+    precert = service.read(ctx, precert_id)
+    log.info("pas.submit.replayed precert_id=%s", precert_id)
+    return response_for(ctx.session, precert, base=base, now=ctx.now)
 
 
 def _parties(ctx: Context, pas: PasRequest) -> tuple[str | None, str | None, dict[str, str]]:
