@@ -60,6 +60,9 @@ class AuthorizationRequest:
     priority: str = "standard"
     # The pre-certification this message completes (a PAS claim update, a 278 naming it).
     prior_id: str | None = None
+    # DTR QuestionnaireResponses sent along: kept with the pre-certification before step 2
+    # is decided (a policy may let the answers count; see precert.rules.documentation).
+    documentation: tuple[dict[str, Any], ...] = ()
     # Where each field is in the sender's message; keys are the REST API's field names
     # (participant_id, prescriber_npi, provider_npi, therapy, diagnosis_codes, procedure_codes,
     # units, start_date, plan_of_care_date, birth_date, prior) and "*" for the message itself.
@@ -127,7 +130,9 @@ def _submit(ctx: Context, request: AuthorizationRequest) -> Outcome:
     if actor.role is Role.PHYSICIAN or (actor.is_staff and not request.performer_npi):
         _require(request.physician_npi, "prescriber_npi", "a prescribing physician", problems)
         _raise(problems)
-        return Outcome("1", _step1(ctx, request, therapy))
+        started = _step1(ctx, request, therapy)
+        _keep_documentation(ctx, request, started["id"])
+        return Outcome("1", started)
     _require(request.performer_npi, "provider_npi", "a performing provider", problems)
     if prior is None and therapy is not None and not problems:
         prior = _open_referral(ctx, request, therapy)
@@ -135,14 +140,25 @@ def _submit(ctx: Context, request: AuthorizationRequest) -> Outcome:
             problems.append(_no_open_referral(request, therapy))
     _raise(problems)
     if prior is not None:
+        _keep_documentation(ctx, request, prior["id"])
         return Outcome("2", _step2(ctx, request, prior["id"]))
     # Staff with both the physician and the performer, and no open step 1: both at once.
     _require(request.physician_npi, "prescriber_npi", "a prescribing physician", problems)
     _raise(problems)
     started = _step1(ctx, request, therapy)
+    _keep_documentation(ctx, request, started["id"])
     if started["status"] != Status.AWAITING_PROVIDER.value:
         return Outcome("1", started)  # denied at step 1: there is nothing to complete
     return Outcome("1+2", _step2(ctx, request, started["id"]))
+
+
+def _keep_documentation(ctx: Context, request: AuthorizationRequest, precert_id: str) -> None:
+    if not request.documentation:
+        return
+    from precert.interop.dtr.answers import keep
+
+    for resource in request.documentation:
+        keep(ctx.session, precert_id=precert_id, resource=resource, at=ctx.now)
 
 
 def _step1(ctx: Context, request: AuthorizationRequest, therapy: str | None) -> dict[str, Any]:

@@ -25,10 +25,10 @@ from precert.interop.fhir.request import (
     read_request,
 )
 from precert.interop.fhir.response import response_bundle
+from precert.interop.systems import MEMBER_ID_SYSTEM, THERAPY_SYSTEM
 
 STANDARD = "pas"
 INSURER = "MO HealthNet"
-THERAPY_SYSTEM = "http://precert.example.org/fhir/CodeSystem/therapy"
 
 
 def response_for(
@@ -174,7 +174,7 @@ def _written(
 def _member_identifier(member: str) -> dict[str, Any]:
     return {
         "type": {"coding": [{"system": V2_0203, "code": "MB"}]},
-        "system": "http://precert.example.org/fhir/sid/mo-healthnet-id",
+        "system": MEMBER_ID_SYSTEM,
         "value": member,
     }
 

@@ -30,6 +30,7 @@ from precert.interop.fhir.bundle import (
     validated,
 )
 from precert.interop.fhir.outcome import Invalid, Issue
+from precert.interop.systems import PRECERT_SYSTEM
 from precert.rules.codes import normalize_cpt, normalize_icd10
 
 NPI_SYSTEM = "http://hl7.org/fhir/sid/us-npi"
@@ -41,8 +42,6 @@ CPT_SYSTEMS = (
 )
 X12_98 = "https://codesystem.x12.org/005010/98"
 V2_0203 = "http://terminology.hl7.org/CodeSystem/v2-0203"
-# Our own supportingInfo category for the plan-of-care date (PAS has none).
-PRECERT_SYSTEM = "http://precert.example.org/fhir/CodeSystem/precert"
 PHYSICIAN_ROLES = ("DN", "DK")  # referring, ordering
 PERFORMER_ROLES = ("SJ",)  # service provider
 # Units of 15 minutes: X12 355 `UN`, or UCUM's annotation `{unit}`.

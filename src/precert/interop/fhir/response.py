@@ -16,6 +16,7 @@ from typing import Any
 
 from precert.interop.actions import Determination, ItemAction, ReviewAction
 from precert.interop.decision_codes import codes_886
+from precert.interop.systems import REASON_SYSTEM
 
 PAS = "http://hl7.org/fhir/us/davinci-pas/StructureDefinition/"
 RESPONSE_BUNDLE = PAS + "profile-pas-response-bundle"
@@ -29,7 +30,6 @@ ITEM_PREAUTH_ISSUE_DATE = PAS + "extension-itemPreAuthIssueDate"
 ADMINISTRATION_REFERENCE = PAS + "extension-administrationReferenceNumber"
 X12_306 = "https://codesystem.x12.org/005010/306"
 X12_886 = "https://codesystem.x12.org/external/886"
-REASON_SYSTEM = "http://precert.example.org/fhir/CodeSystem/reason"
 CPT_SYSTEM = "http://www.ama-assn.org/go/cpt"
 SUBMITTED = {
     "coding": [

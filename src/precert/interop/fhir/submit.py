@@ -40,16 +40,12 @@ def submit(ctx: Context, body: Any, *, base: str) -> dict[str, Any]:
         plan_of_care_date=pas.plan_of_care_date,
         priority=pas.priority,
         prior_id=_prior_id(ctx, pas),
+        documentation=tuple(answers.resource for answers in pas.answers),
         where=where,
     )
     system, value = pas.identifier
     outcome = authorization.submit(ctx, request, Message(STANDARD, system, value, body=pas.bundle))
     precert_id = outcome.precert["id"]
-    if pas.answers:
-        from precert.interop.dtr.answers import keep
-
-        for answers in pas.answers:
-            keep(ctx.session, precert_id=precert_id, resource=answers.resource, at=ctx.now)
     log.info("pas.submit precert_id=%s step=%s", precert_id, outcome.step)
     determination = determine(outcome.precert, pas.services)
     return response_bundle(pas.bundle, determination, base=base, now=ctx.now)
