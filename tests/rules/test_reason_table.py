@@ -328,6 +328,7 @@ def test_every_reason_code_is_its_stable_name() -> None:
         "ANNUAL_LIMIT_REACHED",
         "UNITS_REDUCED_TO_LIMIT",
         "DUPLICATE_AUTHORIZATION",
+        "DOCUMENTATION_NOT_CHRONIC",
         "UNITS_REDUCED_ON_REVIEW",
         "DENIED_ON_REVIEW",
         "CANCELLED",

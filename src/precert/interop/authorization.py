@@ -20,6 +20,7 @@ from precert.common.actor import Role
 from precert.common.context import Context
 from precert.errors import DomainError, FieldProblem, validation_error
 from precert.interop import repository as messages
+from precert.interop.dtr.answers import keep
 from precert.participants import repository as participants
 from precert.policy.loader import NoPolicyInEffect
 from precert.precerts import access, completion, service
@@ -153,10 +154,6 @@ def _submit(ctx: Context, request: AuthorizationRequest) -> Outcome:
 
 
 def _keep_documentation(ctx: Context, request: AuthorizationRequest, precert_id: str) -> None:
-    if not request.documentation:
-        return
-    from precert.interop.dtr.answers import keep
-
     for resource in request.documentation:
         keep(ctx.session, precert_id=precert_id, resource=resource, at=ctx.now)
 

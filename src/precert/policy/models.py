@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_right
 from datetime import date, timedelta
 from enum import StrEnum
 from functools import cached_property
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    field_validator,
+    model_validator,
+)
 
 from precert.rules.codes import CPT_PATTERN, ICD10_PATTERN, normalize_icd10
 
@@ -47,6 +55,28 @@ class DecisionHours(_Frozen):
 
     def for_priority(self, priority: str) -> int:
         return self.expedited if priority == "expedited" else self.standard
+
+
+class Documentation(_Frozen):
+    """The DTR documentation questionnaire, and whether its answers can change a decision.
+
+    Off by default: the seed's criteria are the diagnosis list and the limits. When on,
+    answers that do not show chronic pain send a request to the Pre-Certification Unit.
+    """
+
+    questionnaire: str
+    affects_decision: StrictBool = False
+    chronic_pain_months: int = Field(default=3, ge=1)
+
+    @field_validator("questionnaire")
+    @classmethod
+    def _canonical(cls, value: str) -> str:
+        if not re.fullmatch(r"https?://[^\s|]+/Questionnaire/[^\s|/]+", value):
+            raise ValueError(
+                f"{value!r} is not a Questionnaire's canonical URL without a version "
+                "(e.g. http://example.org/fhir/Questionnaire/name)"
+            )
+        return value
 
 
 class Diagnosis(_Frozen):
@@ -94,6 +124,8 @@ class Policy(_Frozen):
     provider_types: tuple[str, ...]
     therapies: tuple[Therapy, ...]
     diagnoses: tuple[Diagnosis, ...]
+    # Absent: no documentation is asked for and answers never change a decision.
+    documentation: Documentation | None = None
 
     # Indexes built on first use and kept in the instance __dict__, so a decision never scans
     # the lists (a pydantic private attribute would cost a __getattr__ on every read).

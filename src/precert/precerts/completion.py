@@ -9,7 +9,9 @@ from precert.common.actor import Role
 from precert.common.context import Context
 from precert.common.parsing import check_at_most, parse, raise_if
 from precert.errors import FieldProblem, conflict
+from precert.interop.dtr.answers import latest
 from precert.participants import repository as participants
+from precert.policy.models import Policy
 from precert.precerts import access, repository
 from precert.precerts.ledger import lock_and_gather
 from precert.precerts.present import effective_status
@@ -19,7 +21,9 @@ from precert.precerts.transitions import record
 from precert.providers import repository as providers
 from precert.rules.completion import decide_completion
 from precert.rules.decision import Status
+from precert.rules.documentation import documentation_findings
 from precert.rules.facts import Completion
+from precert.rules.reasons import Finding
 
 log = logging.getLogger("precert.decisions")
 
@@ -95,6 +99,7 @@ def complete_referral(ctx: Context, precert_id: str, body: Any) -> dict[str, Any
         provider=providers.facts_of(ctx.session, request.provider_npi),
         authorizations=held,
         policy=policy,
+        documentation=_documentation(ctx, precert_id, policy),
     )
     before = precert["status"]
     reasons = [f.as_dict() for f in decision.findings]
@@ -128,3 +133,12 @@ def complete_referral(ctx: Context, precert_id: str, body: Any) -> dict[str, Any
     return record(
         ctx, precert, action="completion", before=before, request=request, reasons=reasons
     )
+
+
+def _documentation(ctx: Context, precert_id: str, policy: Policy) -> list[Finding]:
+    """Return what the DTR answers kept with the request say, if the policy lets them count."""
+    found = latest(ctx.session, precert_id)
+    if found is None:
+        return []
+    questionnaire, answers = found
+    return documentation_findings(policy, questionnaire=questionnaire, answers=answers)

@@ -15,6 +15,7 @@ from starlette.datastructures import FormData
 
 from precert.common.actor import Role
 from precert.errors import DomainError, FieldProblem, validation_error
+from precert.interop.dtr import answers as dtr_answers
 from precert.participants import repository as participants
 from precert.participants import service as participant_service
 from precert.policy.search import describe, find_diagnoses
@@ -282,6 +283,8 @@ def _decision_page(
             "note": forms.text(review_form or {}, "note"),
         },
         "problems": problems or {},
+        # DTR answers sent with the request (PAS supportingInfo); seen by whoever sees it.
+        "documentation": dtr_answers.answers_of(ctx.session, precert_id),
     }
     return current.render("precert.html", context, status=status)
 

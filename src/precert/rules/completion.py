@@ -21,10 +21,13 @@ def decide_completion(
     provider: Provider | None,
     authorizations: Sequence[Authorization],
     policy: Policy,
+    documentation: Sequence[Finding] = (),
 ) -> Decision:
     """Return approved, partially_approved, pended or denied, with every reason that applies.
 
-    Denials come first; a duplicate only pends a request that would otherwise be approved.
+    Denials come first; a duplicate, or documentation that does not show chronic pain (see
+    `rules.documentation`, when the policy lets it count), only pends a request that would
+    otherwise be approved.
     """
     on = request.start_date
     therapy = policy.therapy(request.therapy)
@@ -69,8 +72,8 @@ def decide_completion(
         for a in authorizations
         if a.therapy == therapy.key and a.start_date <= end and on <= a.end_date
     ]
-    findings = (*not_covered, *limit_findings, *duplicates)
-    if duplicates:
+    findings = (*not_covered, *limit_findings, *duplicates, *documentation)
+    if duplicates or documentation:
         return Decision(Status.PENDED, findings, None, codes, on, end)
     return Decision(status, findings, units, codes, on, end)
 

@@ -45,6 +45,11 @@ class Reason(Enum):
         "from {other_start} to {other_end}, which overlaps this period; sent to the "
         "Pre-Certification Unit for review."
     )
+    # Only when the policy's documentation setting has answers affect the decision.
+    DOCUMENTATION_NOT_CHRONIC = (
+        "The documentation sent with the request {shows}; the program covers chronic pain, "
+        "lasting {months} months or more. Sent to the Pre-Certification Unit for review."
+    )
     UNITS_REDUCED_ON_REVIEW = (
         "The Pre-Certification Unit approved {approved} of the {requested} units requested."
     )

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from tests.interop.dtr import samples
+from tests.interop.dtr.test_portal import rows, section
 from tests.interop.fhir import pas
+from tests.interop.fhir.test_documentation import with_answers
 from tests.portal.conftest import Cast, cast, status_of
 from tests.portal.test_requests_pages import made_by, step_one, step_two
 
@@ -52,3 +55,13 @@ def test_step_1_in_the_portal_then_step_2_by_pas(cast: Cast) -> None:
     assert status_of(page.text) == "approved"
     stored = cast.precert(precert_id)
     assert stored.approved_units == 8 and stored.procedure_codes == ["97110", "97530"]
+
+
+def test_answers_sent_with_pas_are_shown_on_the_request_page(cast: Cast) -> None:
+    bundle = with_answers(samples.response(months=14, opioids=True), requester=cast.npis["doc_a"])
+    precert_id = pas.claim_response(_submit(cast, bundle, "doc_a"))["preAuthRef"]
+    with cast.signed_in("doc_a") as client:
+        page = client.get(f"/precerts/{precert_id}")
+    shown = dict(rows(section(page.text)))
+    assert any("14" in answer for answer in shown.values()), shown
+    assert any("Tramadol 50 mg daily" in answer for answer in shown.values()), shown

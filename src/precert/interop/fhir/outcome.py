@@ -31,6 +31,7 @@ class Issue:
     diagnostics: str
     code: str = "invalid"
     severity: str = "error"
+    location: str | None = None  # where no FHIRPath applies (a line and column of the body)
 
     def as_dict(self) -> dict[str, Any]:
         issue: dict[str, Any] = {
@@ -39,6 +40,8 @@ class Issue:
             "details": {"text": self.diagnostics},
             "diagnostics": self.diagnostics,
         }
+        if self.location:
+            issue["location"] = [self.location]
         if self.expression:
             issue["expression"] = [self.expression]
         return issue

@@ -20,6 +20,8 @@ from typing import Any
 from fhir.resources.R4B.bundle import Bundle
 
 from precert.interop.authorization import Service
+from precert.interop.dtr.responses import ROOT as DOCUMENTATION_ROOT
+from precert.interop.dtr.responses import check as check_documentation
 from precert.interop.fhir.bundle import (
     Entries,
     Entry,
@@ -161,6 +163,12 @@ def read_request(body: Any) -> PasRequest:
         )
     physician, performer = _care_team(entries, claim, issues)
     plan = _plan_of_care(c, at, issues, where)
+    answers = _answers(entries, claim)
+    for entry in answers:
+        issues += [
+            Issue(p.field.replace(DOCUMENTATION_ROOT, entry.path, 1), p.message)
+            for p in check_documentation(entry.resource)
+        ]
     if issues:
         raise Invalid(issues, 422 if all(i.code != "structure" for i in issues) else 400)
     assert identifier is not None and member_id is not None and plan is not None
@@ -193,7 +201,7 @@ def read_request(body: Any) -> PasRequest:
         plan_of_care_date=plan,
         priority=_priority(c),
         prior=_prior(entries, claim),
-        answers=_answers(entries, claim),
+        answers=answers,
         where=where,
     )
 
