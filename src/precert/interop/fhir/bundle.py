@@ -116,8 +116,10 @@ def validated(model: Any, data: dict[str, Any], root: str) -> None:
                 for e in exc.errors()
             ]
         ) from None
-    except (ValueError, TypeError) as exc:
-        raise Invalid([Issue(root, f"not a valid resource: {exc}", "structure")]) from None
+    except Exception as exc:  # the library's own failures (an unknown resourceType: KeyError)
+        raise Invalid(
+            [Issue(root, f"not a valid FHIR R4 resource: {exc!r}", "structure")]
+        ) from None
 
 
 def text_at(value: Any, *keys: str | int) -> str | None:

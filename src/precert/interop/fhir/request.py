@@ -12,6 +12,7 @@ Who is who in the Claim (see docs/pas.md):
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -315,6 +316,9 @@ def _units(quantity: Any, path: str, issues: list[Issue]) -> int | None:
         )
         return None
     value = quantity["value"]
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        issues.append(Issue(f"{path}.value", f"{value!r} is not a number of units", "value"))
+        return None
     code = quantity.get("code")
     if code is not None and code not in UNIT_CODES:
         issues.append(

@@ -41,11 +41,15 @@ async def fhir_body(request: Request) -> Any:
     if not raw:
         raise Invalid([Issue(None, "the body is empty; send a FHIR resource (JSON)", "structure")])
     try:
-        return json.loads(raw)
+        return json.loads(raw, parse_constant=_no_constant)
     except (ValueError, UnicodeDecodeError) as exc:
         raise Invalid([Issue(None, f"the body is not valid JSON: {exc}", "structure")]) from None
     except RecursionError:
         raise Invalid([Issue(None, "the body is nested too deeply", "structure")]) from None
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
 
 
 async def run(
