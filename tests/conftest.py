@@ -152,6 +152,7 @@ def world(database_url: str) -> Iterator[World]:
 
 @pytest.fixture
 def client(database_url: str) -> Iterator[TestClient]:
-    app = create_app(Settings(database_url=database_url, today=TODAY))
+    # No delivery worker: a test that needs one turns it on (tests/interop/subscriptions).
+    app = create_app(Settings(database_url=database_url, today=TODAY, subscriptions_worker=False))
     with TestClient(app) as c:
         yield c

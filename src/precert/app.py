@@ -23,6 +23,7 @@ from precert.interop.cds_hooks.views import router as cds_hooks_router
 from precert.interop.dtr.views import router as dtr_router
 from precert.interop.fhir.views import router as fhir_router
 from precert.interop.subscriptions.views import router as subscriptions_router
+from precert.interop.subscriptions.worker import DeliveryWorker
 from precert.interop.x12.views import router as x12_router
 from precert.participants.pages import router as participant_pages
 from precert.participants.views import router as participants_router
@@ -48,9 +49,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         engine = make_engine(settings.database_url, pool_size=settings.db_pool_size)
         app.state.engine = engine
         app.state.sessions = make_sessionmaker(engine)
+        # FHIR subscription notifications are delivered in the background while the app runs.
+        worker = DeliveryWorker(app.state.sessions, settings)
+        if settings.subscriptions_worker:
+            worker.start()
         try:
             yield
         finally:
+            await worker.stop()
             engine.dispose()
 
     app = FastAPI(

@@ -320,6 +320,31 @@ def claims_import(file: Path, out: Path | None, chunk: int | None, workers: int 
     )
 
 
+@main.group()
+def x12() -> None:
+    """X12 278 (005010X217) prior-authorization requests."""
+
+
+@x12.command("278")
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
+@click.option(
+    "--token", envvar="PRECERT_TOKEN", default=None, help="bearer token (or PRECERT_TOKEN)"
+)
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="write the answer to this file (default: stdout)",
+)
+def x12_278(file: Path, token: str | None, out: Path | None) -> None:
+    """Decide the 278 request in FILE as the token's user: a 278 response (exit 0) or a 999
+    rejecting the interchange (exit 1); 2 for a usage error."""
+    from precert.interop.x12.command import run
+
+    settings = _settings()
+    sys.exit(run(file, token, out, settings, _policies(settings)))
+
+
 @main.command()
 def expire() -> None:
     """Record the expiry of every request whose wait for step 2 is over."""
@@ -347,6 +372,27 @@ def _safe_url(url: str) -> str:
     from sqlalchemy.engine import make_url
 
     return make_url(url).render_as_string(hide_password=True)
+
+
+@main.group()
+def subscriptions() -> None:
+    """FHIR subscription notifications (Da Vinci PAS results)."""
+
+
+@subscriptions.command("deliver")
+def subscriptions_deliver() -> None:
+    """Deliver the notifications that are due now, once (the server's worker does it too)."""
+    import asyncio
+
+    from precert.interop.subscriptions.delivery import deliver_due
+
+    settings = _settings()
+    engine = make_engine(settings.database_url)
+    try:
+        sent = asyncio.run(deliver_due(make_sessionmaker(engine), settings=settings))
+    finally:
+        engine.dispose()
+    click.echo(f"{sent.delivered} delivered, {sent.failed} failed (kept for a later try)")
 
 
 if __name__ == "__main__":  # pragma: no cover

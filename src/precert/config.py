@@ -26,6 +26,17 @@ class Settings(BaseSettings):
     session_max_hours: int = 12
     sign_in_max_failures: int = 5
     sign_in_lockout_minutes: int = 15
+    # FHIR subscriptions (docs/subscriptions.md): the public FHIR base that notifications name
+    # (default: the base a subscription was created at), the background delivery worker (on
+    # when serving; tests that build their own app turn it off), how often it looks for due
+    # notifications, the exponential back-off after a failed delivery (base, doubled per
+    # attempt, capped), and how long one POST to a subscriber may take.
+    fhir_base_url: str | None = None
+    subscriptions_worker: bool = True
+    subscriptions_poll_seconds: float = 2.0
+    subscriptions_backoff_seconds: float = 10.0
+    subscriptions_backoff_cap_seconds: float = 3600.0
+    subscriptions_timeout_seconds: float = 10.0
 
     def current_date(self) -> date:
         """Return today's date in Missouri (or the pinned date)."""

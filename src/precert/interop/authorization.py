@@ -93,24 +93,12 @@ class Outcome:
 def submit(ctx: Context, request: AuthorizationRequest, message: Message) -> Outcome:
     """Run the steps `request` is for; keep `message` with the pre-certification."""
     try:
-        outcome = _submit(ctx, request)
+        return _submit(ctx, request, message)
     except DomainError as exc:
         raise located(exc, request.where) from None
-    messages.add(
-        ctx.session,
-        precert_id=outcome.precert["id"],
-        standard=message.standard,
-        source_system=message.source_system,
-        source_id=message.source_id,
-        step=outcome.step,
-        body=message.body,
-        user_id=ctx.actor.user_id,
-        at=ctx.now,
-    )
-    return outcome
 
 
-def _submit(ctx: Context, request: AuthorizationRequest) -> Outcome:
+def _submit(ctx: Context, request: AuthorizationRequest, message: Message) -> Outcome:
     actor = ctx.actor
     access.require_role(actor, Role.PHYSICIAN, Role.PROVIDER, Role.STAFF)
     problems: list[FieldProblem] = []
@@ -132,7 +120,7 @@ def _submit(ctx: Context, request: AuthorizationRequest) -> Outcome:
         _require(request.physician_npi, "prescriber_npi", "a prescribing physician", problems)
         _raise(problems)
         started = _step1(ctx, request, therapy)
-        _keep_documentation(ctx, request, started["id"])
+        _attach(ctx, request, message, started["id"], "1")
         return Outcome("1", started)
     _require(request.performer_npi, "provider_npi", "a performing provider", problems)
     if prior is None and therapy is not None and not problems:
@@ -141,19 +129,35 @@ def _submit(ctx: Context, request: AuthorizationRequest) -> Outcome:
             problems.append(_no_open_referral(request, therapy))
     _raise(problems)
     if prior is not None:
-        _keep_documentation(ctx, request, prior["id"])
+        _attach(ctx, request, message, prior["id"], "2")
         return Outcome("2", _step2(ctx, request, prior["id"]))
     # Staff with both the physician and the performer, and no open step 1: both at once.
     _require(request.physician_npi, "prescriber_npi", "a prescribing physician", problems)
     _raise(problems)
     started = _step1(ctx, request, therapy)
-    _keep_documentation(ctx, request, started["id"])
     if started["status"] != Status.AWAITING_PROVIDER.value:
+        _attach(ctx, request, message, started["id"], "1")
         return Outcome("1", started)  # denied at step 1: there is nothing to complete
+    _attach(ctx, request, message, started["id"], "1+2")
     return Outcome("1+2", _step2(ctx, request, started["id"]))
 
 
-def _keep_documentation(ctx: Context, request: AuthorizationRequest, precert_id: str) -> None:
+def _attach(
+    ctx: Context, request: AuthorizationRequest, message: Message, precert_id: str, step: str
+) -> None:
+    """Keep the message and its documentation with the pre-certification before step 2 is
+    decided: the documentation may count, and a notification of step 2 echoes the message."""
+    messages.add(
+        ctx.session,
+        precert_id=precert_id,
+        standard=message.standard,
+        source_system=message.source_system,
+        source_id=message.source_id,
+        step=step,
+        body=message.body,
+        user_id=ctx.actor.user_id,
+        at=ctx.now,
+    )
     for resource in request.documentation:
         keep(ctx.session, precert_id=precert_id, resource=resource, at=ctx.now)
 

@@ -8,6 +8,7 @@ from pydantic import BaseModel
 
 from precert.common.actor import Actor, Role
 from precert.common.context import Context
+from precert.interop.subscriptions.events import notify
 from precert.precerts import repository
 from precert.precerts.present import present
 from precert.precerts.repository import Record
@@ -46,4 +47,11 @@ def record(
         history=history,
         note=note,
     )
-    return present(precert, history, today=ctx.today, policies=ctx.policies)
+    presented = present(precert, history, today=ctx.today, policies=ctx.policies)
+    # Da Vinci PAS subscribers (FHIR Subscriptions) hear of a result when step 2 is completed
+    # or staff decide a pended request. The notification is queued here, in the decision's own
+    # transaction, so it exists exactly when the decision does; the delivery worker sends it
+    # after the commit (docs/subscriptions.md).
+    if action in ("completion", "review"):
+        notify(ctx, presented)
+    return presented

@@ -96,7 +96,9 @@ def capability_statement(base: str, *, today: date, version: str) -> dict[str, A
                         ],
                         "supportedProfile": [
                             "http://hl7.org/fhir/uv/subscriptions-backport/StructureDefinition/"
-                            "backport-subscription"
+                            "backport-subscription",
+                            "http://hl7.org/fhir/us/davinci-pas/StructureDefinition/"
+                            "profile-subscription",
                         ],
                         "interaction": [
                             {"code": "create"},
