@@ -222,7 +222,12 @@ def demo(host: str, port: int, no_serve: bool) -> None:
     for line in load_demo(settings, _policies(settings)):
         click.echo(line)
     if not no_serve:
-        click.echo(f"serving on http://{host}:{port}  (API docs: http://{host}:{port}/docs)")
+        base = f"http://{host}:{port}"
+        click.echo(f"serving on {base}  (API docs: {base}/docs)")
+        click.echo(
+            f"FHIR (Da Vinci PAS, DTR): {base}/fhir/metadata  CRD: {base}/cds-services  "
+            f"X12 278: POST {base}/x12/278"
+        )
         _serve(host, port, 1)
 
 

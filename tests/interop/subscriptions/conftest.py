@@ -177,9 +177,20 @@ def subscribed(s: Scenario, as_: str, npi: str, endpoint: str, **overrides: Any)
 def deliver(world: World, *, later: timedelta = timedelta(0), **settings: Any) -> Sent:
     """Deliver what is due `later` from now (past a back-off when `later` is long enough)."""
     config = Settings(database_url=world.url, today=TODAY, subscriptions_worker=False, **settings)
-    return asyncio.run(
-        deliver_due(world.sessions, settings=config, now=lambda: datetime.now(UTC) + later)
-    )
+    found: list[Sent] = []
+
+    def run() -> None:  # its own thread and event loop: another test may leave one running
+        found.append(
+            asyncio.run(
+                deliver_due(world.sessions, settings=config, now=lambda: datetime.now(UTC) + later)
+            )
+        )
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join()
+    assert found, "the delivery round failed (see the thread's traceback above)"
+    return found[0]
 
 
 def parameter(notification: dict[str, Any], name: str) -> dict[str, Any]:
