@@ -137,6 +137,8 @@ def complete_referral(ctx: Context, precert_id: str, body: Any) -> dict[str, Any
 
 def _documentation(ctx: Context, precert_id: str, policy: Policy) -> list[Finding]:
     """Return what the DTR answers kept with the request say, if the policy lets them count."""
+    if policy.documentation is None or not policy.documentation.affects_decision:
+        return []  # off (the default): the answers are not even read
     found = latest(ctx.session, precert_id)
     if found is None:
         return []

@@ -7,9 +7,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session, aliased
 
+from precert.db import connection
 from precert.models.interop import Delivery, Subscription
 
 OFF = "off"
@@ -40,13 +41,21 @@ def listening(session: Session, npis: Collection[str]) -> list[Subscription]:
     The lock keeps event numbers in commit order: a second decision for the same subscriber
     waits here until the first one commits.
     """
-    query = (
-        select(Subscription)
-        .where(Subscription.npi.in_(list(npis)), Subscription.status != OFF)
-        .order_by(Subscription.id)
-        .with_for_update()
-    )
-    return list(session.execute(query).scalars())
+    # Most decisions have no subscriber: a plain look-up first, the locked ORM read only then.
+    params = {"npis": list(npis)}
+    if connection(session).execute(_ANY_LISTENING, params).first() is None:
+        return []
+    return list(session.execute(_LISTENING, params).scalars())
+
+
+_LISTENING_WHERE = (
+    Subscription.npi.in_(bindparam("npis", expanding=True)),
+    Subscription.status != OFF,
+)
+_ANY_LISTENING = select(Subscription.id).where(*_LISTENING_WHERE).limit(1)
+_LISTENING = (
+    select(Subscription).where(*_LISTENING_WHERE).order_by(Subscription.id).with_for_update()
+)
 
 
 def add_delivery(session: Session, delivery: Delivery) -> None:
