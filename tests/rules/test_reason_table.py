@@ -333,6 +333,7 @@ def test_every_reason_code_is_its_stable_name() -> None:
         "DENIED_ON_REVIEW",
         "CANCELLED",
         "STEP2_EXPIRED",
+        "AWAITING_PERFORMING_PROVIDER",
         "NO_PRECERT",
         "BILLING_PROVIDER_MISMATCH",
         "PROCEDURE_NOT_AUTHORIZED",

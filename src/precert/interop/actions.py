@@ -20,6 +20,7 @@ from typing import Any
 from precert.interop.authorization import Service
 from precert.interop.decision_codes import codes_886
 from precert.rules.decision import Status
+from precert.rules.reasons import Finding, Reason
 
 
 class ReviewAction(StrEnum):
@@ -68,11 +69,7 @@ class Determination:
     reasons: tuple[dict[str, str], ...]
 
 
-AWAITING_STEP2 = {
-    "code": "AWAITING_PERFORMING_PROVIDER",
-    "message": "Step 1 is recorded; the performing provider completes the request (step 2) "
-    "with the procedure codes, units and start date.",
-}
+AWAITING_STEP2 = Finding.of(Reason.AWAITING_PERFORMING_PROVIDER).as_dict()
 
 
 def determine(
@@ -113,16 +110,15 @@ def _allocated(
 ) -> tuple[ItemAction, ...]:
     pool = left = int(precert["approved_units"] or 0)
     approved = set(precert["procedure_codes"])
-    limit_reasons = tuple(
-        r for r in precert["reasons"] if r["code"] not in ("PROCEDURE_NOT_COVERED",)
-    )
+    not_covered = Reason.PROCEDURE_NOT_COVERED.code
+    limit_reasons = tuple(r for r in precert["reasons"] if r["code"] != not_covered)
     items = []
     for number, service in _numbered(services):
         if service.code not in approved:
             why = tuple(
                 r
                 for r in precert["reasons"]
-                if r["code"] == "PROCEDURE_NOT_COVERED" and service.code in r["message"]
+                if r["code"] == not_covered and service.code in r["message"]
             )
             items.append(_item(number, service, ReviewAction.NOT_CERTIFIED, None, why))
             continue

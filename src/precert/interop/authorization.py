@@ -22,7 +22,6 @@ from precert.errors import DomainError, FieldProblem, validation_error
 from precert.interop import repository as messages
 from precert.interop.dtr.answers import keep
 from precert.participants import repository as participants
-from precert.policy.loader import NoPolicyInEffect
 from precert.precerts import access, completion, service
 from precert.precerts import repository as precerts
 from precert.rules.codes import PARTICIPANT_ID_PATTERN
@@ -213,36 +212,23 @@ def _therapy_of(
     ctx: Context, request: AuthorizationRequest, problems: list[FieldProblem]
 ) -> str | None:
     """Return the one therapy whose codes the request names; note it when there is not one."""
-    try:
-        policy = ctx.policies.in_effect(request.start_date)
-    except NoPolicyInEffect:
-        problems.append(
-            FieldProblem(
-                "start_date", f"no pre-certification policy is in effect on {request.start_date}"
-            )
-        )
+    policy = ctx.policy_on(request.start_date, "start_date", problems)
+    if policy is None:
         return None
-    by_code = {code: t for t in policy.therapies for code in t.codes}
-    found = list(dict.fromkeys(by_code[c].key for c in request.codes if c in by_code))
+    named = (policy.therapy_for_procedure(code) for code in request.codes)
+    found = {t.key: t for t in named if t is not None}
     if len(found) == 1:
-        return found[0]
-    labels = ", ".join(f"{t.label} ({', '.join(sorted(t.codes))})" for t in policy.therapies)
-    if not found:
-        problems.append(
-            FieldProblem(
-                "procedure_codes",
-                f"none of the codes ({', '.join(request.codes)}) is a code of this program's "
-                f"therapies: {labels}",
-            )
-        )
+        return next(iter(found))
+    if found:
+        names = " and ".join(t.label for t in found.values())
+        message = f"the codes are of {names}: send one request per therapy"
     else:
-        names = " and ".join(policy.therapy(key).label for key in found)  # type: ignore[union-attr]
-        problems.append(
-            FieldProblem(
-                "procedure_codes",
-                f"the codes are of {names}: send one request per therapy",
-            )
+        labels = ", ".join(f"{t.label} ({', '.join(sorted(t.codes))})" for t in policy.therapies)
+        message = (
+            f"none of the codes ({', '.join(request.codes)}) is a code of this program's "
+            f"therapies: {labels}"
         )
+    problems.append(FieldProblem("procedure_codes", message))
     return None
 
 

@@ -25,22 +25,25 @@ they map to nothing. Every response also carries our own reason code and message
 
 from __future__ import annotations
 
-# Our reason code -> 886 codes. Reasons with no fitting 886 code map to nothing.
-_BY_REASON: dict[str, tuple[str, ...]] = {
-    "PARTICIPANT_UNDER_MINIMUM_AGE": ("0Y",),
-    "PRESCRIBER_TYPE_NOT_ALLOWED": ("0X",),
-    "PROVIDER_TYPE_MISMATCH": ("0X",),
-    "DIAGNOSIS_NOT_APPROVED": ("0R",),
-    "PROCEDURE_NOT_COVERED": ("0M",),
-    "ANNUAL_LIMIT_REACHED": ("0L",),
-    "UNITS_REDUCED_TO_LIMIT": ("0L",),
-    "DUPLICATE_AUTHORIZATION": ("0Q",),
-    "UNITS_REDUCED_ON_REVIEW": ("10",),
-    "CANCELLED": ("07",),
-    "STEP2_EXPIRED": ("17",),
+from precert.rules.reasons import Reason
+
+# Our reasons -> 886 codes. Reasons with no fitting 886 code map to nothing.
+_BY_REASON: dict[Reason, tuple[str, ...]] = {
+    Reason.PARTICIPANT_UNDER_MINIMUM_AGE: ("0Y",),
+    Reason.PRESCRIBER_TYPE_NOT_ALLOWED: ("0X",),
+    Reason.PROVIDER_TYPE_MISMATCH: ("0X",),
+    Reason.DIAGNOSIS_NOT_APPROVED: ("0R",),
+    Reason.PROCEDURE_NOT_COVERED: ("0M",),
+    Reason.ANNUAL_LIMIT_REACHED: ("0L",),
+    Reason.UNITS_REDUCED_TO_LIMIT: ("0L",),
+    Reason.DUPLICATE_AUTHORIZATION: ("0Q",),
+    Reason.UNITS_REDUCED_ON_REVIEW: ("10",),
+    Reason.CANCELLED: ("07",),
+    Reason.STEP2_EXPIRED: ("17",),
 }
 
 
 def codes_886(reason_code: str) -> tuple[str, ...]:
     """Return the X12 886 codes for one of our reason codes (none when none fits)."""
-    return _BY_REASON.get(reason_code, ())
+    reason = Reason.__members__.get(reason_code)
+    return _BY_REASON.get(reason, ()) if reason is not None else ()

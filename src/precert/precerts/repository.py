@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from datetime import date, datetime
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 from sqlalchemy import ColumnElement, Table, and_, bindparam, func, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -44,6 +44,7 @@ _HELD = select(
     PRECERTS.c.start_date,
     PRECERTS.c.end_date,
     PRECERTS.c.approved_units,
+    PRECERTS.c.used_units,
 ).where(
     PRECERTS.c.participant_id == bindparam("participant_id"),
     PRECERTS.c.status.in_(HOLDING),
@@ -105,17 +106,36 @@ def history(session: Session, precert_ids: Sequence[str]) -> dict[str, list[Reco
     return found
 
 
-def authorizations(
-    session: Session, participant_id: str, *, first: date, last: date
-) -> list[Authorization]:
-    """Return the units the participant holds from pre-certifications starting in [first, last]."""
+class Holding(NamedTuple):
+    """An approved pre-certification: its period, units approved and units billed on claims."""
+
+    precert_id: str
+    therapy: str
+    start: date
+    end: date
+    approved_units: int
+    used_units: int
+
+
+def holdings(session: Session, participant_id: str, *, first: date, last: date) -> list[Holding]:
+    """Return the participant's approved pre-certifications starting in [first, last]."""
     rows = connection(session).execute(
         _HELD, {"participant_id": participant_id, "first": first, "last": last}
     )
     return [
-        Authorization(pid, therapy, start, end, units or 0)
-        for pid, therapy, start, end, units in rows
+        Holding(pid, therapy, start, end, approved or 0, used or 0)
+        for pid, therapy, start, end, approved, used in rows
         if end is not None
+    ]
+
+
+def authorizations(
+    session: Session, participant_id: str, *, first: date, last: date
+) -> list[Authorization]:
+    """Return the units the participant holds from pre-certifications starting in [first, last]."""
+    return [
+        Authorization(h.precert_id, h.therapy, h.start, h.end, h.approved_units)
+        for h in holdings(session, participant_id, first=first, last=last)
     ]
 
 

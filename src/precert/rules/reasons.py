@@ -56,6 +56,11 @@ class Reason(Enum):
     DENIED_ON_REVIEW = "Denied by the Pre-Certification Unit on review."
     CANCELLED = "Cancelled; any units it held are released."
     STEP2_EXPIRED = "Step 2 was not completed by {expires_on}, {days} days after step 1."
+    # Not a refusal: what PAS and X12 278 say of a request that waits for step 2 (A4).
+    AWAITING_PERFORMING_PROVIDER = (
+        "Step 1 is recorded; the performing provider completes the request (step 2) with the "
+        "procedure codes, units and start date."
+    )
     # Claims-time checks.
     NO_PRECERT = "No approved pre-certification of {therapy} for this participant covers {on}."
     BILLING_PROVIDER_MISMATCH = (

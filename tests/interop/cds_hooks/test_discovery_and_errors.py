@@ -160,3 +160,13 @@ def test_no_coverage_prefetch_and_no_member_id_is_a_412(crd: Crd) -> None:
 def test_no_prefetch_is_fine_when_no_order_is_the_programs(crd: Crd) -> None:
     body = hook_request(orders=[service_request(cpt="77065")], prefetch={})
     assert crd.answer(body) == {"cards": [], "systemActions": []}
+
+
+def test_resources_the_fhir_library_itself_refuses_are_a_400(crd: Crd) -> None:
+    # fhir.resources raises KeyError for an unknown resourceType and AttributeError for a
+    # number where a URL belongs: both are the caller's mistakes, named where they are.
+    odd = {**service_request("a"), "contained": [{"resourceType": "NoSuchResource"}]}
+    (issue,) = outcome(crd.call(hook_request("order-sign", [odd])), 400)
+    assert issue["expression"] == ["context.draftOrders"]
+    url = {**service_request("b"), "instantiatesUri": [3]}
+    outcome(crd.call(hook_request("order-sign", [url])), 400)

@@ -15,8 +15,8 @@ from fhir.resources.R4B.parameters import Parameters
 from precert.interop.dtr import QUESTIONNAIRE_URL, QUESTIONNAIRE_VERSION
 from precert.interop.dtr.questionnaire import questionnaire
 from tests.conftest import World
-from tests.interop.dtr.profile import Checker
 from tests.interop.dtr.samples import CANONICAL, asking_for, package_input, service_request
+from tests.interop.profiles import Checker
 from tests.interop.standards import example, structure_definition
 
 PATH = "/fhir/Questionnaire/$questionnaire-package"

@@ -16,7 +16,7 @@ from precert.interop.dtr import QUESTIONNAIRE_URL, QUESTIONNAIRE_VERSION
 from precert.interop.dtr.questionnaire import DATA, items, questionnaire
 from precert.policy.loader import default_policy_book
 from precert.rules.documentation import PAIN_DURATION_MONTHS
-from tests.interop.dtr.profile import Checker
+from tests.interop.profiles import Checker
 from tests.interop.standards import example, package_resources, structure_definition
 
 STD_PROFILE = "http://hl7.org/fhir/us/davinci-dtr/StructureDefinition/dtr-std-questionnaire"

@@ -98,7 +98,6 @@ def assess(
     *,
     policy: Policy,
     participant: Participant,
-    authorizations: Sequence[Authorization],
     approved: Sequence[Held],
     order: Order,
     on: date,
@@ -115,6 +114,9 @@ def assess(
     if found is None:
         return None
     code, therapy = found
+    authorizations = [
+        Authorization(h.precert_id, h.therapy, h.start, h.end, h.approved_units) for h in approved
+    ]
     charged, year = units_charged(policy, authorizations, on)
     remaining = max(policy.annual_unit_limit - charged, 0)
 

@@ -6,9 +6,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from fhir.resources.R4B import get_fhir_model_class
-from pydantic import ValidationError
 
 from precert.interop.cds_hooks.outcome import Issue, issue
+from precert.interop.fhir.bundle import model_issues
 
 MOST_ISSUES = 20
 
@@ -25,27 +25,11 @@ def checked(
     if kind not in types:
         issues.append(issue("invalid", where, f"must be a FHIR {' or '.join(types)}"))
         return None
-    try:
-        get_fhir_model_class(str(kind)).model_validate(value)
-    except ValidationError as exc:
-        issues.extend(validation_issues(exc, where))
-        return None
-    except (ValueError, TypeError, RecursionError) as exc:  # the library's own checks
-        issues.append(issue("invalid", where, f"is not a valid FHIR {kind}: {exc}"[:300]))
+    problems = model_issues(get_fhir_model_class(str(kind)), value, where, most=MOST_ISSUES)
+    if problems:
+        issues.extend(problems)
         return None
     return dict(value)
-
-
-def validation_issues(exc: ValidationError, where: str) -> list[Issue]:
-    found = []
-    for error in exc.errors()[:MOST_ISSUES]:
-        path = where
-        for part in error["loc"]:
-            path += f"[{part}]" if isinstance(part, int) else f".{part}"
-        missing = error["type"] == "missing"
-        message = "is required" if missing else str(error["msg"])
-        found.append(issue("required" if missing else "invalid", path, message))
-    return found
 
 
 def is_outcome(value: Any) -> bool:

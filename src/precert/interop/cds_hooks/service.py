@@ -89,13 +89,11 @@ def _assessed(
         return [unknown_member_card(member.member_id)], []
     days = [on for _, on, _ in ours]
     held = repository.held(ctx.session, member.member_id, earliest=min(days), latest=max(days))
-    authorizations = repository.authorizations(held)
     cards, actions = [], []
     for draft, on, policy in ours:
         found = assess(
             policy=policy,
             participant=participant,
-            authorizations=authorizations,
             approved=held,
             order=draft.order,
             on=on,

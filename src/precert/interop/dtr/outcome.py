@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from precert.interop.fhir.bundle import fhirpath
 from precert.interop.fhir.outcome import Invalid, Issue, operation_outcome
 
-__all__ = ["Invalid", "Issue", "fhirpath", "issue", "operation_outcome", "problem"]
+__all__ = ["Invalid", "Issue", "issue", "operation_outcome", "problem"]
 
 
 def issue(

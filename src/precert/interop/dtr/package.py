@@ -10,7 +10,6 @@ OperationOutcome naming each canonical.
 
 from __future__ import annotations
 
-import json
 import uuid
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -18,11 +17,12 @@ from typing import Any
 
 from fhir.resources.R4B import get_fhir_model_class
 from fhir.resources.R4B.parameters import Parameters
-from pydantic import ValidationError
 
 from precert.interop.dtr import QUESTIONNAIRE_URL, QUESTIONNAIRE_VERSION
-from precert.interop.dtr.outcome import Invalid, Issue, fhirpath, issue, operation_outcome, problem
+from precert.interop.dtr.outcome import Invalid, Issue, issue, operation_outcome, problem
 from precert.interop.dtr.questionnaire import is_ours, questionnaire
+from precert.interop.fhir.bundle import validated
+from precert.interop.fhir.outcome import read_json
 from precert.policy.models import Policy
 
 INPUT_PROFILE = (
@@ -66,7 +66,7 @@ class PackageRequest:
 
 def read_request(raw: bytes) -> PackageRequest:
     """Return what the body asks for, or raise a 400 naming every problem and its place."""
-    body = _json(raw)
+    body = read_json(raw, what="a Parameters resource")
     if not isinstance(body, dict):
         raise _invalid(
             issue("error", "structure", "The body must be a FHIR resource: a JSON object.")
@@ -85,40 +85,8 @@ def read_request(raw: bytes) -> PackageRequest:
     unknown = list(_unknown_resource_types(body, "Parameters"))
     if unknown:
         raise _invalid(*unknown)
-    try:
-        Parameters.model_validate(body)
-    except ValidationError as exc:
-        raise _invalid(
-            *(
-                issue(
-                    "error", "structure", str(e["msg"]), expression=fhirpath("Parameters", e["loc"])
-                )
-                for e in exc.errors()
-            )
-        ) from None
-    except (KeyError, TypeError, ValueError) as exc:
-        raise _invalid(
-            issue("error", "structure", f"The body is not a valid FHIR R4 Parameters: {exc}.")
-        ) from None
+    validated(Parameters, body, "Parameters")
     return _asked(body.get("parameter") or [])
-
-
-def _json(raw: bytes) -> Any:
-    if not raw.strip():
-        raise _invalid(issue("error", "required", "The body is empty; send a Parameters resource."))
-    try:
-        return json.loads(raw)
-    except json.JSONDecodeError as exc:
-        raise _invalid(
-            issue(
-                "error",
-                "structure",
-                f"The body is not valid JSON: {exc.msg}.",
-                location=f"line {exc.lineno}, column {exc.colno}",
-            )
-        ) from None
-    except (ValueError, RecursionError):
-        raise _invalid(issue("error", "structure", "The body is not valid JSON.")) from None
 
 
 def _unknown_resource_types(value: Any, path: str) -> list[Issue]:

@@ -9,12 +9,11 @@ from datetime import date
 from typing import Any
 
 from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
-from pydantic import ValidationError
 
 from precert.errors import FieldProblem
 from precert.interop.dtr import QUESTIONNAIRE_URL, QUESTIONNAIRE_VERSION
-from precert.interop.dtr.outcome import fhirpath
 from precert.interop.dtr.questionnaire import Item, is_ours, item_index, items
+from precert.interop.fhir.bundle import model_issues
 
 ROOT = "QuestionnaireResponse"
 OURS = f"{QUESTIONNAIRE_URL}|{QUESTIONNAIRE_VERSION}"
@@ -40,12 +39,9 @@ def check(resource: Any) -> list[FieldProblem]:
     nul = _nul(resource, ROOT)
     if nul:
         return [FieldProblem(name, "must not contain a NUL character") for name in nul]
-    try:
-        QuestionnaireResponse.model_validate(resource)
-    except ValidationError as exc:
-        return [FieldProblem(fhirpath(ROOT, e["loc"]), str(e["msg"])) for e in exc.errors()]
-    except (KeyError, TypeError, ValueError) as exc:
-        return [FieldProblem(ROOT, f"is not a valid FHIR R4 QuestionnaireResponse: {exc}")]
+    refused = model_issues(QuestionnaireResponse, resource, ROOT)
+    if refused:
+        return [FieldProblem(i.expression or ROOT, i.diagnostics) for i in refused]
     canonical = resource.get("questionnaire")
     if not canonical:
         return [FieldProblem(f"{ROOT}.questionnaire", f"is required: it must name {OURS}")]

@@ -105,21 +105,34 @@ def fhirpath(root: str, loc: tuple[int | str, ...]) -> str:
     return path
 
 
-def validated(model: Any, data: dict[str, Any], root: str) -> None:
-    """Check `data` against an R4B model; raise `Invalid` naming every element that fails."""
+def model_issues(model: Any, data: Any, root: str, *, most: int = 50) -> list[Issue]:
+    """Return what the R4B `model` refuses in `data`, each at its FHIRPath under `root`."""
     try:
         model.model_validate(data)
     except ValidationError as exc:
-        raise Invalid(
-            [
-                Issue(fhirpath(root, tuple(e["loc"])), f"{e['msg']}", "structure")
-                for e in exc.errors()
-            ]
-        ) from None
-    except Exception as exc:  # the library's own failures (an unknown resourceType: KeyError)
-        raise Invalid(
-            [Issue(root, f"not a valid FHIR R4 resource: {exc!r}", "structure")]
-        ) from None
+        found = []
+        for error in exc.errors()[:most]:
+            missing = error["type"] == "missing"
+            message = "is required" if missing else str(error["msg"])
+            found.append(
+                Issue(
+                    fhirpath(root, tuple(error["loc"])),
+                    message,
+                    "required" if missing else "structure",
+                )
+            )
+        return found
+    except Exception as exc:  # the library's own failures: an unknown resourceType is a
+        # KeyError, a number where a URL belongs an AttributeError
+        return [Issue(root, f"not a valid FHIR R4 resource: {exc!r}"[:300], "structure")]
+    return []
+
+
+def validated(model: Any, data: dict[str, Any], root: str) -> None:
+    """Check `data` against an R4B model; raise `Invalid` naming every element that fails."""
+    issues = model_issues(model, data, root)
+    if issues:
+        raise Invalid(issues)
 
 
 def text_at(value: Any, *keys: str | int) -> str | None:

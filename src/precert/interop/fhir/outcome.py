@@ -56,6 +56,29 @@ class Invalid(Exception):
         self.status = status
 
 
+def read_json(raw: bytes, *, what: str = "a FHIR resource") -> Any:
+    """Return the JSON in a request body; raise `Invalid` (400) saying why it is not JSON."""
+    if not raw.strip():
+        raise Invalid([Issue(None, f"The body is empty; send {what}.", "required")])
+    try:
+        return json.loads(raw, parse_constant=_no_constant)
+    except json.JSONDecodeError as exc:
+        where = f"line {exc.lineno}, column {exc.colno}"
+        raise Invalid(
+            [Issue(None, f"The body is not valid JSON: {exc.msg}.", "structure", location=where)]
+        ) from None
+    except (ValueError, UnicodeDecodeError) as exc:  # NaN, Infinity; bytes that are not UTF-8
+        raise Invalid([Issue(None, f"The body is not valid JSON: {exc}.", "structure")]) from None
+    except RecursionError:
+        raise Invalid(
+            [Issue(None, "The body is not valid JSON: nested too deeply.", "structure")]
+        ) from None
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
 def operation_outcome(issues: list[Issue]) -> dict[str, Any]:
     return {"resourceType": "OperationOutcome", "issue": [i.as_dict() for i in issues]}
 

@@ -5,7 +5,6 @@ Every answer is FHIR JSON; every failure is exactly one OperationOutcome.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Any
 
@@ -17,7 +16,7 @@ from precert.common.context import Context
 from precert.errors import DomainError
 from precert.interop.fhir import inquire, submit
 from precert.interop.fhir.metadata import capability_statement
-from precert.interop.fhir.outcome import FHIR_JSON, Invalid, Issue, error_response, fhir_json
+from precert.interop.fhir.outcome import FHIR_JSON, Invalid, error_response, fhir_json, read_json
 
 router = APIRouter(prefix="/fhir", tags=["FHIR: Da Vinci PAS"])
 
@@ -37,19 +36,7 @@ def base_url(request: Request) -> str:
 
 async def fhir_body(request: Request) -> Any:
     """Return the JSON body; raise `Invalid` when it is not JSON."""
-    raw = await request.body()
-    if not raw:
-        raise Invalid([Issue(None, "the body is empty; send a FHIR resource (JSON)", "structure")])
-    try:
-        return json.loads(raw, parse_constant=_no_constant)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise Invalid([Issue(None, f"the body is not valid JSON: {exc}", "structure")]) from None
-    except RecursionError:
-        raise Invalid([Issue(None, "the body is nested too deeply", "structure")]) from None
-
-
-def _no_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not a JSON number")
+    return read_json(await request.body())
 
 
 async def run(

@@ -15,9 +15,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from fhir.resources.R4B.subscription import Subscription as SubscriptionModel
-from pydantic import ValidationError
 
-from precert.interop.fhir.bundle import fhirpath
+from precert.interop.fhir.bundle import validated
 from precert.interop.fhir.outcome import Invalid, Issue
 from precert.rules.codes import NPI_PATTERN, npi_check_digit_ok
 
@@ -82,20 +81,7 @@ def read_subscription(body: Any) -> Requested:
 
 def _validated(body: dict[str, Any]) -> None:
     """Check `body` against the R4B Subscription model; raise `Invalid` naming each element."""
-    try:
-        SubscriptionModel.model_validate(body)
-    except ValidationError as exc:
-        raise Invalid(
-            [
-                Issue(fhirpath("Subscription", tuple(e["loc"])), str(e["msg"]), "structure")
-                for e in exc.errors()
-            ]
-        ) from None
-    except (ValueError, TypeError, AttributeError) as exc:
-        # fhir.resources raises some type errors raw (a number where a URL belongs).
-        raise Invalid(
-            [Issue("Subscription", f"not a valid Subscription: {exc}", "structure")]
-        ) from None
+    validated(SubscriptionModel, body, "Subscription")
 
 
 def _organization(body: dict[str, Any], issues: list[Issue]) -> str | None:

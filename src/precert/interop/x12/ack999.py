@@ -65,10 +65,6 @@ def _qualifier(value: str, separators: Separators) -> str:
 def write_999(problems: list[SyntaxProblem], envelope: Envelope | None, now: datetime) -> str:
     """Return the 999 rejecting the interchange for `problems`."""
     separators = envelope.separators if envelope else Separators()
-    control = control_number(now)
-    group = str(int(control))
-    sender = application(envelope.group_receiver if envelope else "", OUR_ID[1], separators)
-    receiver = application(envelope.group_sender if envelope else "", "UNKNOWN", separators)
     group_control = envelope.group_control if envelope and envelope.group_control.isdigit() else "0"
     set_control = envelope.set_control if envelope else ""
     set_control = set_control if re.fullmatch(r"[A-Za-z0-9]{4,9}", set_control) else "0000"
@@ -84,24 +80,33 @@ def write_999(problems: list[SyntaxProblem], envelope: Envelope | None, now: dat
     group_codes = list(dict.fromkeys(p.group_code for p in problems if p.group_code))[:5]
     body.append(["AK9", "R", "1", "1", "0", *group_codes])
     body.append(["SE", str(len(body) + 1), "0001"])
-    segments = [
-        interchange_header(separators, envelope, now, control),
+    return interchange(body, separators, envelope, now, functional_id="FA", version=ACK_VERSION)
+
+
+def interchange(
+    body: list[list[str]],
+    separators: Separators,
+    envelope: Envelope | None,
+    now: datetime,
+    *,
+    functional_id: str,
+    version: str,
+) -> str:
+    """Return one transaction set (`body`) in our ISA/GS envelope answering `envelope`."""
+    control = control_number(now)
+    group = str(int(control))
+    sender = application(envelope.group_receiver if envelope else "", OUR_ID[1], separators)
+    receiver = application(envelope.group_sender if envelope else "", "UNKNOWN", separators)
+    gs_date, gs_time = now.strftime("%Y%m%d"), now.strftime("%H%M")
+    return separators.write(
         [
-            "GS",
-            "FA",
-            sender[:15],
-            receiver[:15],
-            now.strftime("%Y%m%d"),
-            now.strftime("%H%M"),
-            group,
-            "X",
-            ACK_VERSION,
-        ],
-        *body,
-        ["GE", "1", group],
-        ["IEA", "1", control],
-    ]
-    return separators.write(segments)
+            interchange_header(separators, envelope, now, control),
+            ["GS", functional_id, sender, receiver, gs_date, gs_time, group, "X", version],
+            *body,
+            ["GE", "1", group],
+            ["IEA", "1", control],
+        ]
+    )
 
 
 def application(code: str, fallback: str, separators: Separators) -> str:

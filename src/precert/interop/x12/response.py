@@ -19,7 +19,7 @@ from datetime import date, datetime
 
 from precert.interop.actions import Determination, ItemAction, ReviewAction
 from precert.interop.decision_codes import codes_886
-from precert.interop.x12.ack999 import application, control_number, interchange_header
+from precert.interop.x12.ack999 import interchange
 from precert.interop.x12.envelope import VERSION
 from precert.interop.x12.rejections import Rejection
 from precert.interop.x12.request import Loop, Request278
@@ -40,30 +40,13 @@ class Outcome278:
 def write_278(request: Request278, outcome: Outcome278, now: datetime) -> str:
     """Return the whole interchange answering `request`."""
     envelope = request.envelope
-    control = control_number(now)
-    group = str(int(control))
     body = _transaction(request, outcome, now)
     for segment in body:
         if segment[0] == "MSG":
             segment[1] = plain(segment[1], envelope.separators)[:MSG_LENGTH]
-    segments = [
-        interchange_header(envelope.separators, envelope, now, control),
-        [
-            "GS",
-            "HI",
-            application(envelope.group_receiver, "MOHEALTHNET", envelope.separators),
-            application(envelope.group_sender, "UNKNOWN", envelope.separators),
-            now.strftime("%Y%m%d"),
-            now.strftime("%H%M"),
-            group,
-            "X",
-            VERSION,
-        ],
-        *body,
-        ["GE", "1", group],
-        ["IEA", "1", control],
-    ]
-    return envelope.separators.write(segments)
+    return interchange(
+        body, envelope.separators, envelope, now, functional_id="HI", version=VERSION
+    )
 
 
 def _transaction(request: Request278, outcome: Outcome278, now: datetime) -> list[list[str]]:
