@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from datetime import date, datetime
-from typing import Any, NamedTuple, cast
+from typing import Any, cast
 
 from sqlalchemy import ColumnElement, Table, and_, bindparam, func, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from precert.db import connection
 from precert.models import Precert, PrecertEvent, UnitLedger
 from precert.rules.decision import Status
-from precert.rules.facts import Authorization
+from precert.rules.facts import Authorization, Holding
 
 Record = dict[str, Any]
 
@@ -104,17 +104,6 @@ def history(session: Session, precert_ids: Sequence[str]) -> dict[str, list[Reco
         for row in rows:
             found[row["precert_id"]].append(dict(row))
     return found
-
-
-class Holding(NamedTuple):
-    """An approved pre-certification: its period, units approved and units billed on claims."""
-
-    precert_id: str
-    therapy: str
-    start: date
-    end: date
-    approved_units: int
-    used_units: int
 
 
 def holdings(session: Session, participant_id: str, *, first: date, last: date) -> list[Holding]:

@@ -49,6 +49,25 @@ class Authorization:
 
 
 @dataclass(frozen=True, slots=True)
+class Holding:
+    """An approved pre-certification: its period, units approved and units billed on claims."""
+
+    precert_id: str
+    therapy: str
+    start: date
+    end: date
+    approved_units: int
+    used_units: int
+
+    @property
+    def left(self) -> int:
+        return max(self.approved_units - self.used_units, 0)
+
+    def covers(self, on: date) -> bool:
+        return self.start <= on <= self.end
+
+
+@dataclass(frozen=True, slots=True)
 class Referral:
     """Step 1, as the prescribing physician sends it (codes already normalised)."""
 

@@ -14,7 +14,7 @@ from enum import StrEnum
 
 from precert.policy.models import Policy, Therapy
 from precert.rules.checks import diagnosis_findings, participant_findings
-from precert.rules.facts import Authorization, Participant
+from precert.rules.facts import Authorization, Holding, Participant
 from precert.rules.ledger import AUTHORIZING, limit_finding, units_charged
 from precert.rules.reasons import Finding, Reason
 
@@ -46,25 +46,6 @@ class Order:
 
 
 @dataclass(frozen=True, slots=True)
-class Held:
-    """An approved pre-certification: its period and the units still unbilled on it."""
-
-    precert_id: str
-    therapy: str
-    start: date
-    end: date
-    approved_units: int
-    used_units: int
-
-    @property
-    def left(self) -> int:
-        return max(self.approved_units - self.used_units, 0)
-
-    def covers(self, on: date) -> bool:
-        return self.start <= on <= self.end
-
-
-@dataclass(frozen=True, slots=True)
 class Assessment:
     """The program's answer for one order of one of its therapies."""
 
@@ -78,7 +59,7 @@ class Assessment:
     year: tuple[date, date]  # the benefit year a charge on `on` goes to
     limit: int
     remaining: int  # units that can still be authorized in `year`
-    satisfied_by: Held | None = None
+    satisfied_by: Holding | None = None
 
     @property
     def diagnosis_missing(self) -> bool:
@@ -98,7 +79,7 @@ def assess(
     *,
     policy: Policy,
     participant: Participant,
-    approved: Sequence[Held],
+    approved: Sequence[Holding],
     order: Order,
     on: date,
 ) -> Assessment | None:
@@ -124,7 +105,7 @@ def assess(
         covered: Covered,
         pa_needed: PaNeeded | None,
         findings: Sequence[Finding] = (),
-        satisfied_by: Held | None = None,
+        satisfied_by: Holding | None = None,
     ) -> Assessment:
         return Assessment(
             order=order,

@@ -11,15 +11,14 @@ from datetime import date
 
 from sqlalchemy.orm import Session
 
-from precert.interop.cds_hooks.assessment import Held
 from precert.precerts import repository as precerts
 from precert.rules.dates import add_months
+from precert.rules.facts import Holding
 
 
-def held(session: Session, participant_id: str, *, earliest: date, latest: date) -> list[Held]:
+def held(session: Session, participant_id: str, *, earliest: date, latest: date) -> list[Holding]:
     """Return the approved pre-certifications that can count against, or cover, any day from
     `earliest` to `latest` (they start within 13 months either side, as `lock_and_gather`)."""
-    found = precerts.holdings(
+    return precerts.holdings(
         session, participant_id, first=add_months(earliest, -13), last=add_months(latest, 13)
     )
-    return [Held(*h) for h in found]
